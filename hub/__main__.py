@@ -1,0 +1,5 @@
+"""Allow ``python -m hub``."""
+
+from hub.cli import main
+
+main()

@@ -1,0 +1,96 @@
+"""The hub's settings: one object, read once at start from ``HUB_*`` environment variables.
+
+Nested settings use ``__``: ``HUB_LOCAL_KAFKA__HEAP_MB=768`` sets ``settings.local_kafka.heap_mb``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.errors import ConfigError
+
+__all__ = ["ENV_PREFIX", "HubSettings", "LocalKafkaSettings", "StreamSettings", "load_settings"]
+
+ENV_PREFIX = "HUB_"
+NESTED_DELIMITER = "__"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LocalKafkaSettings(_Section):
+    """The single-node Apache Kafka broker the hub runs itself when no cluster is configured."""
+
+    version: str = Field(
+        "4.3.1",
+        pattern=r"^\d+\.\d+\.\d+$",
+        description="org.apache.kafka:kafka_2.13 version fetched from Maven Central.",
+    )
+    port: int = Field(0, ge=0, le=65535, description="Client listener port on 127.0.0.1; 0 picks a free one.")
+    heap_mb: int = Field(512, ge=128, le=8192, description="JVM heap (-Xmx) of the broker.")
+    start_timeout_s: float = Field(90.0, gt=0, description="How long to wait for the broker to answer.")
+    stop_timeout_s: float = Field(30.0, gt=0, description="Grace period after SIGTERM before SIGKILL.")
+
+
+class StreamSettings(_Section):
+    """How the hub lays out its topics on the cluster."""
+
+    partitions: int = Field(1, ge=1, description="Partitions per hub topic.")
+    replication_factor: int = Field(1, ge=1, description="1 on a local broker, 3 in production.")
+    min_insync_replicas: int = Field(1, ge=1, description="2 in production, with replication factor 3.")
+    topic_prefix: str = Field("ccs", pattern=r"^[A-Za-z0-9_-]+$", description="First part of every topic name.")
+
+
+class HubSettings(BaseSettings):
+    """Everything the hub reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        frozen=True,
+        extra="forbid",
+    )
+
+    kafka_bootstrap: str | None = Field(
+        None,
+        min_length=1,
+        description="host:port[,host:port] of an existing cluster; when set the hub starts no broker.",
+    )
+    state_dir: Path = Field(Path(".hub"), description="Where the local broker keeps its data and pid file.")
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "citsci-hub",
+        description="Where Kafka's jars from Maven Central are cached between runs.",
+    )
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="auto: console on a terminal, JSON lines otherwise."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    anonymisation_secret: SecretStr = Field(
+        SecretStr("change-me-citsci-hub-development-secret"),
+        min_length=16,
+        description="Key of the HMAC that turns platform user ids into pseudonymous tokens.",
+    )
+    local_kafka: LocalKafkaSettings = LocalKafkaSettings()
+    stream: StreamSettings = StreamSettings()
+
+
+def _variable_name(loc: tuple[int | str, ...]) -> str:
+    return ENV_PREFIX + NESTED_DELIMITER.join(str(part) for part in loc).upper()
+
+
+def load_settings() -> HubSettings:
+    """Read the settings from the environment.
+
+    Raises:
+        ConfigError: naming each offending ``HUB_*`` variable, its value and what is wrong with it.
+    """
+    try:
+        return HubSettings()
+    except ValidationError as exc:
+        problems = [f"{_variable_name(err['loc'])}={err.get('input')!r}: {err['msg']}" for err in exc.errors()]
+        raise ConfigError("invalid settings: " + "; ".join(problems), errors=[dict(e) for e in exc.errors()]) from exc

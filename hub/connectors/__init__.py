@@ -1,0 +1,1 @@
+"""Connectors: pull projects and contributions from citizen-science platforms."""

@@ -1,0 +1,66 @@
+"""Every exception the hub raises, branched by what the caller should do about it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "ConfigError",
+    "ConnectorError",
+    "FatalConnectorError",
+    "HubError",
+    "KafkaDeployError",
+    "RetriableConnectorError",
+    "SchemaError",
+    "SkippableRecordError",
+    "StreamError",
+]
+
+
+class HubError(Exception):
+    """Root of every hub error."""
+
+
+class ConfigError(HubError):
+    """Settings or a connector configuration are invalid; nothing was started.
+
+    Attributes:
+        errors: pydantic-style error dicts (``loc``, ``msg``, ``input``) when the cause was a validation.
+    """
+
+    def __init__(self, message: str, *, errors: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
+
+
+class KafkaDeployError(HubError):
+    """The local Apache Kafka broker could not be fetched, formatted, started or stopped."""
+
+
+class SchemaError(HubError):
+    """A record does not fit the hub's shared standard (models or JSON-LD context)."""
+
+
+class StreamError(HubError):
+    """Publishing to or reading from Kafka failed."""
+
+
+class ConnectorError(HubError):
+    """A connector failed; the subclass says whether to retry, stop the run, or skip one record."""
+
+    def __init__(self, message: str, *, connector: str) -> None:
+        super().__init__(message)
+        self.connector = connector
+
+
+class RetriableConnectorError(ConnectorError):
+    """A passing failure (429, 5xx, timeout): back off and try again."""
+
+
+class FatalConnectorError(ConnectorError):
+    """A failure retrying cannot fix (401, 403, other 4xx, bad config): stop this run."""
+
+
+class SkippableRecordError(ConnectorError):
+    """One record cannot be mapped: dead-letter it with its reason and go on with the sync."""

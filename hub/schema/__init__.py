@@ -1,0 +1,1 @@
+"""The shared standard: PPSR Core models, JSON-LD context, IRIs, anonymisation, RDF."""

@@ -1,0 +1,1 @@
+"""The event stream: topic layout and admin, publishing, consumers."""
