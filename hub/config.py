@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
 
-__all__ = ["ENV_PREFIX", "HubSettings", "LocalKafkaSettings", "StreamSettings", "load_settings"]
+__all__ = ["ENV_PREFIX", "ApiSettings", "HubSettings", "LocalKafkaSettings", "StreamSettings", "load_settings"]
 
 ENV_PREFIX = "HUB_"
 NESTED_DELIMITER = "__"
@@ -44,6 +44,24 @@ class StreamSettings(_Section):
     replication_factor: int = Field(1, ge=1, description="1 on a local broker, 3 in production.")
     min_insync_replicas: int = Field(1, ge=1, description="2 in production, with replication factor 3.")
     topic_prefix: str = Field("ccs", pattern=r"^[A-Za-z0-9_-]+$", description="First part of every topic name.")
+
+
+class ApiSettings(_Section):
+    """The registry and API service, and the scheduler that runs the registered connectors."""
+
+    host: str = Field("127.0.0.1", min_length=1, description="Interface the HTTP API listens on.")
+    port: int = Field(8080, ge=0, le=65535, description="Port of the HTTP API; 0 picks a free one.")
+    admin_token: SecretStr | None = Field(
+        None, min_length=24, description="Bootstrap admin bearer token; only its hash is kept in memory."
+    )
+    max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body accepted.")
+    outbound_allow: tuple[str, ...] = Field(
+        (), description="Hosts or CIDRs connectors may reach although they are loopback, private or link-local."
+    )
+    worker_slots: int = Field(12, ge=1, le=1024, description="Partitions of the worker assignment topic.")
+    worker_session_timeout_ms: int = Field(10000, ge=6000, description="How soon a dead worker's share moves.")
+    backoff_initial_s: float = Field(5.0, gt=0, description="Wait before restarting a failed run.")
+    backoff_max_s: float = Field(900.0, gt=0, description="Longest wait between restarts of a failing connector.")
 
 
 class HubSettings(BaseSettings):
@@ -77,6 +95,7 @@ class HubSettings(BaseSettings):
     )
     local_kafka: LocalKafkaSettings = LocalKafkaSettings()
     stream: StreamSettings = StreamSettings()
+    api: ApiSettings = ApiSettings()
 
 
 def _variable_name(loc: tuple[int | str, ...]) -> str:
