@@ -1,7 +1,7 @@
 # The two commands a new machine needs (Python 3.11+, Java 17+ and Maven on PATH):
 #   make run   - virtual environment, install, fetch Apache Kafka from Maven Central, `hub up`
 #   make test  - virtual environment, install, fetch Apache Kafka, ruff, mypy --strict, the whole test suite
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
 VENV ?= .venv
 BIN := $(VENV)/bin
