@@ -15,6 +15,7 @@ __all__ = [
     "SchemaError",
     "SkippableRecordError",
     "StreamError",
+    "SweepRefused",
 ]
 
 
@@ -64,3 +65,19 @@ class FatalConnectorError(ConnectorError):
 
 class SkippableRecordError(ConnectorError):
     """One record cannot be mapped: dead-letter it with its reason and go on with the sync."""
+
+
+class SweepRefused(HubError):
+    """A snapshot sweep would delete more than the configured share of the records; nothing was deleted.
+
+    Attributes:
+        to_delete: how many records the sweep would have deleted.
+        known: how many records were known before the snapshot.
+        max_share: the configured ``max_delete_share``.
+    """
+
+    def __init__(self, message: str, *, to_delete: int, known: int, max_share: float) -> None:
+        super().__init__(message)
+        self.to_delete = to_delete
+        self.known = known
+        self.max_share = max_share
