@@ -11,6 +11,8 @@ __all__ = [
     "FatalConnectorError",
     "HubError",
     "KafkaDeployError",
+    "OutboundRefusedError",
+    "RecordValidationError",
     "RetriableConnectorError",
     "SchemaError",
     "SkippableRecordError",
@@ -35,12 +37,29 @@ class ConfigError(HubError):
         self.errors = list(errors)
 
 
+class OutboundRefusedError(ConfigError):
+    """A connector URL points at an address connectors may not reach (loopback, private, metadata...)."""
+
+
 class KafkaDeployError(HubError):
     """The local Apache Kafka broker could not be fetched, formatted, started or stopped."""
 
 
 class SchemaError(HubError):
     """A record does not fit the hub's shared standard (models or JSON-LD context)."""
+
+
+class RecordValidationError(SchemaError):
+    """A record's fields do not validate against a hub model.
+
+    Attributes:
+        errors: one dict per problem: ``loc`` (JSON path such as ``$.contactPoint[0].meansOfContact``), ``msg`` and
+            ``input`` (the offending value).
+    """
+
+    def __init__(self, message: str, *, errors: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
 
 
 class StreamError(HubError):

@@ -1,0 +1,229 @@
+"""The pydantic base of every published entity, and the fast path to compact JSON-LD.
+
+JSON keys are the JSON-LD context's terms (PPSR Core attribute names where PPSR has one), produced by pydantic's
+alias generator from snake_case Python names; the few keys that are not plain camelCase (``id``, ``occurrenceID``,
+``dcterms:title``...) carry an explicit alias. Models accept both the Python name and the JSON key.
+
+The fast path (`HubModel.to_jsonld_bytes`) is one pydantic dump plus ``orjson``: no JSON-LD processing per record.
+The tests prove that pyld's expansion of that output gives the same RDF as the reference mapping in ``rdf.py``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+import orjson
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    computed_field,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from hub.errors import RecordValidationError
+
+__all__ = [
+    "CONTEXT_URL",
+    "CONTEXT_VERSION",
+    "EntityTopic",
+    "HubModel",
+    "Iri",
+    "Node",
+    "WebUrl",
+    "json_path",
+    "validation_problems",
+]
+
+#: Version of the bundled context every payload references.
+CONTEXT_VERSION = "v1"
+#: IRI of the bundled context ``hub/schema/contexts/v1.jsonld`` (served only by the frozen document loader).
+CONTEXT_URL = "https://w3id.org/citsci-hub/context/v1.jsonld"
+
+EntityTopic = Literal["projects", "organisations", "platforms", "datasets", "links", "contributions", "statistics"]
+
+# An absolute IRI: a scheme, then no whitespace or characters that RDF forbids in IRIs.
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
+_WEB_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$", re.IGNORECASE)
+
+
+def _check_iri(value: str) -> str:
+    if not _IRI.match(value):
+        raise ValueError(f"{value!r} is not an absolute IRI")
+    return value
+
+
+def _check_web_url(value: str) -> str:
+    if not _WEB_URL.match(value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+#: An absolute IRI (a link to another node in RDF).
+Iri = Annotated[str, AfterValidator(_check_iri)]
+#: An http(s) URL (a link to a web page or file).
+WebUrl = Annotated[str, AfterValidator(_check_web_url)]
+
+
+class Node(BaseModel):
+    """A JSON-LD node: the hub's keys, an optional ``type``, and nothing that has no term in the context.
+
+    Nested classes (contact points, media, geographic locations, annotation bodies...) derive from this directly;
+    published entities derive from `HubModel`.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        str_strip_whitespace=True,
+    )
+
+    #: The node's ``type`` value(s): terms of the context, e.g. ``("Project", "ResearchProject")``.
+    TYPES: ClassVar[tuple[str, ...]] = ()
+    #: Keys that are computed on output and ignored on input (``type`` and, for some entities, ``conformance``).
+    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset({"type"})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed_keys(cls, data: Any) -> Any:
+        # Reading a published document back: its computed keys are outputs, recomputed from the fields.
+        if isinstance(data, Mapping) and any(key in data for key in cls.COMPUTED_KEYS):
+            return {key: value for key, value in data.items() if key not in cls.COMPUTED_KEYS}
+        return data
+
+    def jsonld_types(self) -> tuple[str, ...]:
+        """The ``type`` terms of this node (a subclass may choose them per instance)."""
+        return self.TYPES
+
+    @computed_field(alias="type")  # type: ignore[prop-decorator]
+    @property
+    def jsonld_type(self) -> list[str] | str | None:
+        """``type`` as written in JSON-LD: one term as a string, several as a list."""
+        types = self.jsonld_types()
+        if not types:
+            return None
+        return types[0] if len(types) == 1 else list(types)
+
+
+class HubModel(Node):
+    """Base of every entity the hub publishes on Kafka.
+
+    Attributes:
+        iri: the stable IRI (``hub.schema.iris.mint_iri``); the Kafka key.
+        ENTITY: the entity topic the record belongs to.
+    """
+
+    ENTITY: ClassVar[EntityTopic]
+    #: Python names of fields that change on every harvest and so stay out of `content_hash`.
+    HASH_EXCLUDE: ClassVar[frozenset[str]] = frozenset()
+
+    iri: Iri = Field(alias="id", description="Stable IRI of the record; its Kafka key.")
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _schema_error(type(self).__name__, exc) from exc
+
+    @classmethod
+    def from_jsonld(cls, document: Mapping[str, Any]) -> Self:
+        """Read a compact JSON-LD document produced by `to_jsonld` (the ``@context`` key is checked and dropped).
+
+        Raises:
+            RecordValidationError: naming each offending JSON path and value.
+        """
+        data = dict(document)
+        context = data.pop("@context", CONTEXT_URL)
+        if context != CONTEXT_URL:
+            raise RecordValidationError(
+                f"{cls.__name__}: $.@context: {context!r} is not the hub context {CONTEXT_URL}",
+                errors=[{"loc": "$.@context", "msg": "not the hub context", "input": context}],
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise _schema_error(cls.__name__, exc) from exc
+
+    def partition_key(self) -> str:
+        """The Kafka key to publish under: the record's IRI (contributions and statistics: the project IRI)."""
+        return self.iri
+
+    def _dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+
+    def to_jsonld(self) -> dict[str, Any]:
+        """Compact JSON-LD with the context reference; the fast path, no JSON-LD processing."""
+        return {"@context": CONTEXT_URL, **self._dump()}
+
+    def to_jsonld_bytes(self) -> bytes:
+        """`to_jsonld` as UTF-8 JSON bytes, ready to be a Kafka value."""
+        return orjson.dumps(self.to_jsonld())
+
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the normalised content without harvest-time fields.
+
+        An unchanged platform record gives the same hash on every harvest, so the publisher can skip it.
+        """
+        content = self.model_dump(
+            mode="json",
+            exclude_none=True,
+            exclude_defaults=True,
+            exclude=set(self.HASH_EXCLUDE) or None,
+        )
+        return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def json_path(loc: Sequence[int | str]) -> str:
+    """``("contactPoint", 0, "meansOfContact")`` -> ``$.contactPoint[0].meansOfContact``."""
+    path = "$"
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _enum_of(error: Mapping[str, Any]) -> list[str]:
+    expected = error.get("ctx", {}).get("expected", "")
+    return re.findall(r"'((?:[^'\\]|\\.)*)'", str(expected))
+
+
+def validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
+    """Pydantic errors as ``{"loc": JSON path, "msg": ..., "input": value}``, enum errors with a close match."""
+    problems: list[dict[str, Any]] = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
+        msg = error["msg"]
+        value = error.get("input")
+        if error["type"] == "enum":
+            # pydantic lists every allowed label; for 110 science types or 249 countries that hides the point.
+            labels = _enum_of(error)
+            close = difflib.get_close_matches(str(value), labels, n=1, cutoff=0.6)
+            names = [str(part) for part in loc if isinstance(part, str)]
+            field = to_camel(names[-1]) if names else "value"
+            msg = f"not a PPSR {field} label" + (f" (did you mean {close[0]!r}?)" if close else "")
+        elif isinstance(value, Enum):
+            value = value.value
+        problems.append({"loc": json_path(loc), "msg": msg, "input": value})
+    return problems
+
+
+def _schema_error(model: str, exc: ValidationError) -> RecordValidationError:
+    problems = validation_problems(exc)
+    shown = "; ".join(f"{p['loc']}: {p['msg']} (value {_short(p['input'])})" for p in problems)
+    return RecordValidationError(f"{model}: {shown}", errors=problems)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
