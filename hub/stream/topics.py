@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,15 +11,34 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from hub.config import StreamSettings
+from hub.config import HubSettings, StreamSettings
 from hub.errors import StreamError
 
-__all__ = ["TopicCheck", "TopicSpec", "ensure_topics", "hub_topics"]
+__all__ = [
+    "COMPACTED_ENTITY_TYPES",
+    "ENTITY_TYPES",
+    "INTERNAL_TOPICS",
+    "TopicCheck",
+    "TopicSpec",
+    "dlq_topic",
+    "ensure_topics",
+    "entity_topic",
+    "hub_topics",
+    "internal_topic",
+    "partner_topic",
+    "partner_topic_spec",
+    "raw_topic",
+    "raw_topic_spec",
+]
 
 log = structlog.get_logger(__name__)
 
-ENTITY_TYPES = ("projects", "organisations", "platforms", "datasets", "links")
+# Entity topics keyed by record IRI and compacted: the latest version of every record, tombstones for deletions.
+COMPACTED_ENTITY_TYPES = ("projects", "organisations", "platforms", "datasets", "links", "statistics")
+# Every entity topic; contributions are keyed by project IRI and kept by time, not compacted.
+ENTITY_TYPES = (*COMPACTED_ENTITY_TYPES, "contributions")
 INTERNAL_TOPICS = ("connectors", "cursors", "status", "partners")
+_NAME_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
 _NINETY_DAYS_MS = 90 * 24 * 3600 * 1000
 
@@ -43,14 +63,71 @@ def _retained(settings: StreamSettings, retention_ms: int) -> dict[str, str]:
     }
 
 
-def hub_topics(settings: StreamSettings) -> list[TopicSpec]:
+def _stream(settings: StreamSettings | HubSettings) -> StreamSettings:
+    return settings.stream if isinstance(settings, HubSettings) else settings
+
+
+def _name_part(what: str, value: str) -> str:
+    # Topic names allow [A-Za-z0-9._-]; a dot inside a part would make names ambiguous, so parts forbid it.
+    if not _NAME_PART.match(value):
+        raise StreamError(f"invalid {what} {value!r} for a topic name: use letters, digits, '_' and '-' only")
+    return value
+
+
+def entity_topic(settings: StreamSettings | HubSettings, entity: str) -> str:
+    """The topic of an entity type, e.g. ``ccs.projects.v1``.
+
+    Raises:
+        StreamError: ``entity`` is not one of ``ENTITY_TYPES``.
+    """
+    if entity not in ENTITY_TYPES:
+        raise StreamError(f"unknown entity type {entity!r}; expected one of {list(ENTITY_TYPES)}")
+    return f"{_stream(settings).topic_prefix}.{entity}.v1"
+
+
+def raw_topic(settings: StreamSettings | HubSettings, platform: str) -> str:
+    """The topic of a platform's verbatim records, e.g. ``ccs.raw.zooniverse.v1``."""
+    return f"{_stream(settings).topic_prefix}.raw.{_name_part('platform', platform)}.v1"
+
+
+def partner_topic(settings: StreamSettings | HubSettings, partner: str, entity: str) -> str:
+    """A partner's filtered copy of an entity topic, e.g. ``ccs.partner.ecsa.projects.v1``."""
+    entity_topic(settings, entity)  # validates the entity type
+    return f"{_stream(settings).topic_prefix}.partner.{_name_part('partner', partner)}.{entity}.v1"
+
+
+def dlq_topic(settings: StreamSettings | HubSettings) -> str:
+    """The dead-letter topic, e.g. ``ccs.dlq.v1``."""
+    return f"{_stream(settings).topic_prefix}.dlq.v1"
+
+
+def internal_topic(settings: StreamSettings | HubSettings, name: str) -> str:
+    """One of the hub's compacted state topics (``connectors``, ``cursors``, ``status``, ``partners``)."""
+    if name not in INTERNAL_TOPICS:
+        raise StreamError(f"unknown internal topic {name!r}; expected one of {list(INTERNAL_TOPICS)}")
+    return f"{_stream(settings).topic_prefix}.hub.{name}"
+
+
+def hub_topics(settings: StreamSettings | HubSettings) -> list[TopicSpec]:
     """Every topic the hub needs before any connector runs (raw topics come with their platforms)."""
-    prefix = settings.topic_prefix
-    specs = [TopicSpec(f"{prefix}.{entity}.v1", _compacted(settings)) for entity in ENTITY_TYPES]
-    specs.append(TopicSpec(f"{prefix}.contributions.v1", _retained(settings, _NINETY_DAYS_MS)))
-    specs.append(TopicSpec(f"{prefix}.dlq.v1", _retained(settings, _NINETY_DAYS_MS)))
-    specs.extend(TopicSpec(f"{prefix}.hub.{name}", _compacted(settings)) for name in INTERNAL_TOPICS)
+    stream = _stream(settings)
+    specs = [TopicSpec(entity_topic(stream, entity), _compacted(stream)) for entity in COMPACTED_ENTITY_TYPES]
+    specs.append(TopicSpec(entity_topic(stream, "contributions"), _retained(stream, _NINETY_DAYS_MS)))
+    specs.append(TopicSpec(dlq_topic(stream), _retained(stream, _NINETY_DAYS_MS)))
+    specs.extend(TopicSpec(internal_topic(stream, name), _compacted(stream)) for name in INTERNAL_TOPICS)
     return specs
+
+
+def raw_topic_spec(settings: StreamSettings | HubSettings, platform: str) -> TopicSpec:
+    """A platform's raw topic: compacted, keyed by ``{kind}:{native id}``; created when the platform first syncs."""
+    return TopicSpec(raw_topic(settings, platform), _compacted(_stream(settings)))
+
+
+def partner_topic_spec(settings: StreamSettings | HubSettings, partner: str, entity: str) -> TopicSpec:
+    """A partner topic: compacted like its entity topic (time-retained for contributions)."""
+    stream = _stream(settings)
+    configs = _retained(stream, _NINETY_DAYS_MS) if entity == "contributions" else _compacted(stream)
+    return TopicSpec(partner_topic(stream, partner, entity), configs)
 
 
 @dataclass(frozen=True)
@@ -73,14 +150,33 @@ def _config_entries(response: Any) -> dict[str, dict[str, str]]:
     return result
 
 
+_TOPIC_ALREADY_EXISTS = 36
+
+
+def _raise_creation_errors(response: Any) -> None:
+    """Raise for topics the broker refused; one that another process created meanwhile is fine."""
+    failures = [
+        f"{error[0]}: error {error[1]} {error[2] if len(error) > 2 else ''}".strip()
+        for error in response.topic_errors
+        if error[1] not in (0, _TOPIC_ALREADY_EXISTS)
+    ]
+    if failures:
+        raise StreamError("the broker refused to create topics: " + "; ".join(failures))
+
+
 async def ensure_topics(
-    bootstrap: str, specs: Iterable[TopicSpec], settings: StreamSettings, *, request_timeout_ms: int = 30000
+    bootstrap: str,
+    specs: Iterable[TopicSpec],
+    settings: StreamSettings | HubSettings,
+    *,
+    request_timeout_ms: int = 30000,
 ) -> TopicCheck:
     """Create the topics that are missing and report existing ones whose configs differ.
 
     A difference is reported (and logged), not altered: changing a production topic's cleanup policy is an
     operator's decision.
     """
+    settings = _stream(settings)
     wanted = {spec.name: spec for spec in specs}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=request_timeout_ms)
     try:
@@ -88,7 +184,7 @@ async def ensure_topics(
         present = set(await admin.list_topics())
         missing = [name for name in wanted if name not in present]
         if missing:
-            await admin.create_topics(
+            response = await admin.create_topics(
                 [
                     NewTopic(
                         name,
@@ -99,6 +195,7 @@ async def ensure_topics(
                     for name in missing
                 ]
             )
+            _raise_creation_errors(response)
             log.info("topics.created", topics=missing)
         existing = sorted(name for name in wanted if name in present)
         mismatched: dict[str, dict[str, tuple[str, str]]] = {}

@@ -1,0 +1,118 @@
+"""Change detection: the content hash of every published record, rebuilt from the topics themselves.
+
+Nothing is stored besides Kafka: each upsert carries its content hash in a ``ce_contenthash`` header, so reading
+the compacted entity topics (read_committed) from the beginning gives the hash of every live record, and the
+raw topics give the hash of every verbatim record. A record whose hash did not change is not published again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from hub.config import HubSettings, StreamSettings
+from hub.stream.consume import Message, assign_all, committed_consumer, read_to_end
+from hub.stream.envelope import entity_of_event_type, header_map
+from hub.stream.topics import ENTITY_TYPES, entity_topic
+
+__all__ = ["HashIndex", "IndexEntry", "RawIndex", "read_topics"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """What the hub knows of one live record without reading its value."""
+
+    entity: str
+    content_hash: str
+    source: str
+    raw_key: str | None = None
+
+
+async def read_topics(bootstrap: str, topics: Iterable[str], *, timeout_s: float = 120.0) -> list[Message]:
+    """Every committed message of the topics, from the beginning to their current end."""
+    consumer = committed_consumer(bootstrap)
+    await consumer.start()
+    try:
+        tps = await assign_all(consumer, topics)
+        async with asyncio.timeout(timeout_s):
+            return [message async for message in read_to_end(consumer, tps)]
+    finally:
+        await consumer.stop()
+
+
+class HashIndex:
+    """IRI → (entity, content hash, source, raw key) of every live record on the entity topics."""
+
+    def __init__(self, entries: Mapping[str, IndexEntry] | None = None) -> None:
+        self.entries: dict[str, IndexEntry] = dict(entries or {})
+
+    @classmethod
+    async def load(
+        cls, bootstrap: str, settings: StreamSettings | HubSettings, entities: Iterable[str] = ENTITY_TYPES
+    ) -> HashIndex:
+        """Rebuild the index from the entity topics."""
+        index = cls()
+        by_topic = {entity_topic(settings, entity): entity for entity in entities}
+        for message in await read_topics(bootstrap, by_topic):
+            index.observe(by_topic[message.topic], message)
+        return index
+
+    def observe(self, entity: str, message: Message) -> None:
+        """Fold one entity-topic message into the index."""
+        headers = header_map(message.headers)
+        iri = headers.get("ce_subject") or message.key_text
+        if message.value is None:
+            self.entries.pop(iri, None)
+            return
+        parsed = entity_of_event_type(headers.get("ce_type", ""))
+        if parsed is not None and parsed[1] == "deleted":
+            # The tombstone that follows removes the entry; until then the record counts as gone already.
+            self.entries.pop(iri, None)
+            return
+        self.entries[iri] = IndexEntry(
+            entity=entity,
+            content_hash=headers.get("ce_contenthash", ""),
+            source=headers.get("ce_source", ""),
+            raw_key=headers.get("ce_rawkey"),
+        )
+
+    def get(self, iri: str) -> IndexEntry | None:
+        """The entry of a live record."""
+        return self.entries.get(iri)
+
+    def is_unchanged(self, iri: str, content_hash: str) -> bool:
+        """True when the record is live with exactly this content."""
+        entry = self.entries.get(iri)
+        return entry is not None and entry.content_hash == content_hash
+
+    def apply(self, updates: Mapping[str, IndexEntry | None]) -> None:
+        """Apply what a committed transaction wrote (None: the record was deleted)."""
+        for iri, entry in updates.items():
+            if entry is None:
+                self.entries.pop(iri, None)
+            else:
+                self.entries[iri] = entry
+
+    def live_from(self, source: str, entities: Iterable[str]) -> set[str]:
+        """IRIs of live records that ``source`` published, among the given entity types."""
+        wanted = set(entities)
+        return {iri for iri, entry in self.entries.items() if entry.source == source and entry.entity in wanted}
+
+
+class RawIndex:
+    """Raw-topic key → hash of the verbatim bytes, so unchanged verbatim records are not written again."""
+
+    def __init__(self, hashes: Mapping[str, str] | None = None) -> None:
+        self.hashes: dict[str, str] = dict(hashes or {})
+
+    @classmethod
+    async def load(cls, bootstrap: str, topic: str) -> RawIndex:
+        """Rebuild from a platform's raw topic."""
+        index = cls()
+        for message in await read_topics(bootstrap, [topic]):
+            if message.value is None:
+                index.hashes.pop(message.key_text, None)
+            else:
+                index.hashes[message.key_text] = message.header("ce_contenthash") or ""
+        return index

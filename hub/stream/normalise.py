@@ -1,0 +1,189 @@
+"""Turn a batch of verbatim records into the messages of one transaction, publishing only what changed.
+
+For each record: the verbatim bytes go to the raw topic (when they differ from what it holds), ``map`` gives the
+hub models, each model whose content hash differs from the live one becomes an upsert, and a record whose mapping
+or validation fails becomes a dead letter carrying the reason. Nothing here talks to Kafka: the caller publishes
+``BatchPlan.messages`` in one transaction and, once committed, applies ``BatchPlan`` to the indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+import structlog
+from pydantic import ValidationError
+
+from hub.config import HubSettings, StreamSettings
+from hub.errors import SchemaError, SkippableRecordError
+from hub.stream.changes import HashIndex, IndexEntry, RawIndex
+from hub.stream.publisher import OutgoingMessage
+from hub.stream.records import (
+    Publishable,
+    RawLike,
+    bytes_hash,
+    dead_letter_message,
+    deletion_messages,
+    payload_bytes,
+    raw_key,
+    raw_message,
+    raw_tombstone,
+    upsert_message,
+)
+from hub.stream.topics import COMPACTED_ENTITY_TYPES
+
+__all__ = ["BatchPlan", "MapFunction", "Normaliser", "classify_error"]
+
+log = structlog.get_logger(__name__)
+
+R = TypeVar("R", bound=RawLike)
+MapFunction = Callable[[R], Sequence[Publishable]]
+
+
+def classify_error(exc: Exception) -> str:
+    """The dead-letter ``errorkind`` of a failure: ``mapping``, ``validation`` or ``unexpected``."""
+    if isinstance(exc, SkippableRecordError):
+        return "mapping"
+    if isinstance(exc, SchemaError | ValidationError):
+        return "validation"
+    return "unexpected"
+
+
+@dataclass
+class BatchPlan:
+    """The messages of one transaction and what they change, counted."""
+
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    index_updates: dict[str, IndexEntry | None] = field(default_factory=dict)
+    raw_updates: dict[str, str | None] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+    failed_raw_keys: set[str] = field(default_factory=set)
+    fetched: int = 0
+    published: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    dead_lettered: int = 0
+
+    def commit_to(self, index: HashIndex, raw_index: RawIndex | None) -> None:
+        """Apply the plan to the indexes once its transaction committed."""
+        index.apply(self.index_updates)
+        if raw_index is not None:
+            for key, value in self.raw_updates.items():
+                if value is None:
+                    raw_index.hashes.pop(key, None)
+                else:
+                    raw_index.hashes[key] = value
+
+
+class Normaliser(Generic[R]):
+    """Builds batch plans for one connector (or one re-derivation) against the live indexes.
+
+    Args:
+        settings: topic layout.
+        connector: the connector's name (dead letters say who failed).
+        source: the CloudEvents source of the upserts and deletions.
+        map_record: the connector's ``map``.
+        index: content hashes of live records.
+        raw_index: hashes of verbatim records; None to write no raw records (re-derivation reads them).
+        dataschema: the JSON-LD context version the records follow.
+    """
+
+    def __init__(
+        self,
+        settings: StreamSettings | HubSettings,
+        *,
+        connector: str,
+        source: str,
+        map_record: MapFunction[R],
+        index: HashIndex,
+        raw_index: RawIndex | None,
+        dataschema: str,
+    ) -> None:
+        self._settings = settings
+        self._connector = connector
+        self._source = source
+        self._map = map_record
+        self._index = index
+        self._raw_index = raw_index
+        self._dataschema = dataschema
+
+    def _current_hash(self, plan: BatchPlan, iri: str) -> str | None:
+        if iri in plan.index_updates:
+            pending = plan.index_updates[iri]
+            return None if pending is None else pending.content_hash
+        entry = self._index.get(iri)
+        return None if entry is None else entry.content_hash
+
+    def plan(self, records: Iterable[R]) -> BatchPlan:
+        """The messages for a batch of verbatim records."""
+        plan = BatchPlan()
+        for record in records:
+            plan.fetched += 1
+            self._plan_record(plan, record)
+        return plan
+
+    def _plan_record(self, plan: BatchPlan, record: R) -> None:
+        key = raw_key(record.kind, record.native_id)
+        data = payload_bytes(record)
+        if self._raw_index is not None:
+            digest = bytes_hash(data)
+            known = plan.raw_updates.get(key, self._raw_index.hashes.get(key))
+            if known != digest:
+                plan.messages.append(raw_message(self._settings, record, source=self._source, data=data))
+                plan.raw_updates[key] = digest
+        try:
+            models = self._map(record)
+            upserts = [(model, model.content_hash()) for model in models]
+            encoded = [
+                upsert_message(
+                    self._settings, model, source=self._source, dataschema=self._dataschema, content_hash=h, raw=key
+                )
+                for model, h in upserts
+                if self._current_hash(plan, model.iri) != h
+            ]
+        except Exception as exc:  # noqa: BLE001 - a connector bug in one record must not stop the sync; it is kept
+            kind = classify_error(exc)
+            message = f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "stream.dead_letter",
+                connector=self._connector,
+                kind=record.kind,
+                native_id=record.native_id,
+                error=kind,
+            )
+            plan.messages.append(
+                dead_letter_message(
+                    self._settings, record, connector=self._connector, error_kind=kind, error_message=message, data=data
+                )
+            )
+            plan.dead_lettered += 1
+            # The record still exists on the platform: a sweep must not delete what it mapped to before.
+            plan.failed_raw_keys.add(key)
+            return
+        plan.messages.extend(encoded)
+        plan.published += len(encoded)
+        plan.unchanged += len(upserts) - len(encoded)
+        for model, h in upserts:
+            if model.ENTITY in COMPACTED_ENTITY_TYPES:
+                plan.seen.add(model.iri)
+            plan.index_updates[model.iri] = IndexEntry(model.ENTITY, h, self._source, key)
+
+    def plan_deletions(self, plan: BatchPlan, iris: Iterable[str], *, platform: str | None) -> None:
+        """Add a deleted event and a tombstone for each IRI (and forget its verbatim record)."""
+        raw_keys: set[str] = set()
+        for iri in sorted(iris):
+            entry = self._index.get(iri)
+            if entry is None:
+                continue
+            plan.messages.extend(
+                deletion_messages(self._settings, entry.entity, iri, source=self._source, dataschema=self._dataschema)
+            )
+            plan.index_updates[iri] = None
+            plan.deleted += 1
+            if entry.raw_key is not None:
+                raw_keys.add(entry.raw_key)
+        if platform is not None and self._raw_index is not None:
+            for key in sorted(raw_keys):
+                plan.messages.append(raw_tombstone(self._settings, platform, key))
+                plan.raw_updates[key] = None

@@ -1,0 +1,261 @@
+"""One sync of one connector, end to end: fetch → map → publish, each batch with its cursor in one transaction.
+
+Order matters on start: the transactional producer starts first (fencing a crashed predecessor and settling the
+transaction it left open), then the committed cursor and content hashes are read; so the state read is exactly
+what was committed, and the sync resumes right after the last committed batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import structlog
+
+from hub.config import HubSettings
+from hub.connectors.sweep import plan_sweep
+from hub.errors import StreamError, SweepRefused
+from hub.schema.base import CONTEXT_URL
+from hub.stream.changes import HashIndex, RawIndex
+from hub.stream.normalise import BatchPlan, Normaliser
+from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
+from hub.stream.records import connector_source
+from hub.stream.state import CursorRecord, StateTable, StatusRecord, encode_state
+from hub.stream.topics import (
+    COMPACTED_ENTITY_TYPES,
+    ensure_topics,
+    hub_topics,
+    internal_topic,
+    raw_topic,
+    raw_topic_spec,
+)
+
+if TYPE_CHECKING:
+    from hub.connectors.base import Batch, Connector
+
+__all__ = ["SyncProgress", "SyncSummary", "run_sync", "transactional_id"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class SyncSummary:
+    """What one sync did.
+
+    Attributes:
+        fetched: verbatim records fetched.
+        published: normalised records published (new or changed).
+        unchanged: normalised records skipped because their content hash had not changed.
+        deleted: records deleted (a deleted event and a tombstone each).
+        dead_lettered: records that failed mapping or validation.
+        duration: seconds the sync took.
+        batches: transactions committed.
+        retries: transactions retried after a failure.
+        sweep_refused: why a snapshot sweep was refused, if it was.
+    """
+
+    fetched: int = 0
+    published: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    dead_lettered: int = 0
+    duration: float = 0.0
+    batches: int = 0
+    retries: int = 0
+    sweep_refused: str | None = None
+
+    def add(self, plan: BatchPlan) -> None:
+        """Count a committed batch."""
+        self.fetched += plan.fetched
+        self.published += plan.published
+        self.unchanged += plan.unchanged
+        self.deleted += plan.deleted
+        self.dead_lettered += plan.dead_lettered
+        self.batches += 1
+
+
+SyncProgress = Callable[[SyncSummary], None]
+
+
+def transactional_id(settings: HubSettings, connector_name: str) -> str:
+    """The transactional id of a connector's publisher: stable, so a restarted sync fences a crashed one."""
+    return f"{settings.stream.topic_prefix}.sync.{connector_name}"
+
+
+class _Sync:
+    def __init__(
+        self,
+        connector_name: str,
+        connector: Connector,
+        *,
+        bootstrap: str,
+        settings: HubSettings,
+        publisher: TransactionalPublisher,
+        cursors: StateTable[CursorRecord],
+        index: HashIndex,
+        raw_index: RawIndex,
+    ) -> None:
+        self.name = connector_name
+        self.connector = connector
+        self.settings = settings
+        self.publisher = publisher
+        self.cursors = cursors
+        self.index = index
+        self.raw_index = raw_index
+        self.source = connector_source(connector_name)
+        self.state = cursors.get(connector_name) or CursorRecord(connector=connector_name)
+        self.normaliser = Normaliser(
+            settings,
+            connector=connector_name,
+            source=self.source,
+            map_record=connector.map,
+            index=index,
+            raw_index=raw_index,
+            dataschema=CONTEXT_URL,
+        )
+        self.max_share = float(getattr(connector.config, "max_delete_share", 0.2))
+
+    def _sweep(self, plan: BatchPlan, seen: set[str], failed: set[str], summary: SyncSummary) -> None:
+        previous = self.index.live_from(self.source, COMPACTED_ENTITY_TYPES)
+        # Records that failed mapping this time still exist on the platform: keep what they mapped to before.
+        kept = {iri for iri in previous if (entry := self.index.get(iri)) and entry.raw_key in failed}
+        try:
+            gone = plan_sweep(previous, seen | kept, self.max_share)
+        except SweepRefused as exc:
+            # A refusal is an expected outcome with its own message, not a crash: no traceback.
+            log.error("sync.sweep_refused", connector=self.name, reason=str(exc))  # noqa: TRY400
+            summary.sweep_refused = str(exc)
+            return
+        self.normaliser.plan_deletions(plan, gone, platform=self.connector.platform)
+
+    async def _publish(self, plan: BatchPlan, new_state: CursorRecord) -> None:
+        cursor_message = OutgoingMessage(self.cursors.topic, self.name.encode(), encode_state(new_state))
+        before = self.state.batches
+
+        async def verify() -> TransactionOutcome:
+            await self.cursors.refresh()
+            current = self.cursors.get(self.name)
+            batches = current.batches if current is not None else 0
+            if batches == new_state.batches:
+                return TransactionOutcome.COMMITTED
+            if batches == before:
+                return TransactionOutcome.NOT_COMMITTED
+            raise StreamError(
+                f"the cursor of connector {self.name!r} is at batch {batches}, neither {before} nor "
+                f"{new_state.batches}: another process is syncing it; stop one of them"
+            )
+
+        await self.publisher.publish([*plan.messages, cursor_message], verify=verify)
+
+    async def run(self, summary: SyncSummary, progress: SyncProgress | None) -> None:
+        seen = set(self.state.sweep_seen)
+        failed = set(self.state.sweep_failed)
+        batch: Batch
+        async for batch in self.connector.fetch(self.state.cursor):
+            plan = self.normaliser.plan(batch.records)
+            seen |= plan.seen
+            failed |= plan.failed_raw_keys
+            if batch.snapshot_complete:
+                self._sweep(plan, seen, failed, summary)
+                seen, failed = set(), set()
+            new_state = CursorRecord(
+                connector=self.name,
+                cursor=batch.cursor,
+                sweep_seen=sorted(seen),
+                sweep_failed=sorted(failed),
+                batches=self.state.batches + 1,
+                records=self.state.records + len(batch.records),
+            )
+            await self._publish(plan, new_state)
+            plan.commit_to(self.index, self.raw_index)
+            self.state = new_state
+            summary.add(plan)
+            summary.retries = self.publisher.retries
+            log.info(
+                "sync.batch_committed",
+                connector=self.name,
+                batch=new_state.batches,
+                records=plan.fetched,
+                published=plan.published,
+                deleted=plan.deleted,
+                dead_lettered=plan.dead_lettered,
+            )
+            if progress is not None:
+                progress(summary)
+
+
+async def run_sync(
+    connector_name: str,
+    connector: Connector,
+    *,
+    bootstrap: str,
+    settings: HubSettings,
+    progress: SyncProgress | None = None,
+) -> SyncSummary:
+    """Run one connector end to end and return what it did.
+
+    Each batch the connector fetches is mapped and published with its raw records, its dead letters and the
+    cursor after it in one Kafka transaction; a crash at any point leaves either the whole batch with its cursor
+    or neither, and the next run resumes from the committed cursor.
+
+    Args:
+        connector_name: the configured connector's name (key of its cursor, source of its events).
+        connector: the connector instance (see :func:`hub.stream.registry.connector_from_record`).
+        bootstrap: the Kafka cluster.
+        settings: the hub's settings (topic layout).
+        progress: called after each committed batch with the running totals.
+
+    Raises:
+        StreamError: Kafka refused the batch after retries, or another process syncs the same connector.
+        ConnectorError: the connector failed; batches committed before the failure stay committed.
+    """
+    started_at = datetime.now(UTC)
+    clock = time.monotonic()
+    summary = SyncSummary()
+    await ensure_topics(bootstrap, [*hub_topics(settings), raw_topic_spec(settings, connector.platform)], settings)
+    status: StateTable[StatusRecord] = StateTable(bootstrap, internal_topic(settings, "status"), StatusRecord)
+    publisher = TransactionalPublisher(bootstrap, transactional_id(settings, connector_name), max_batch_size=262144)
+    async with publisher, status:
+        await status.put(connector_name, StatusRecord(connector=connector_name, state="running", started_at=started_at))
+        error: str | None = None
+        try:
+            async with StateTable(bootstrap, internal_topic(settings, "cursors"), CursorRecord) as cursors:
+                index = await HashIndex.load(bootstrap, settings)
+                raw_index = await RawIndex.load(bootstrap, raw_topic(settings, connector.platform))
+                sync = _Sync(
+                    connector_name,
+                    connector,
+                    bootstrap=bootstrap,
+                    settings=settings,
+                    publisher=publisher,
+                    cursors=cursors,
+                    index=index,
+                    raw_index=raw_index,
+                )
+                await sync.run(summary, progress)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            summary.duration = time.monotonic() - clock
+            record = StatusRecord(
+                connector=connector_name,
+                state="failed" if error else "succeeded",
+                started_at=started_at,
+                finished_at=datetime.now(UTC),
+                fetched=summary.fetched,
+                published=summary.published,
+                unchanged=summary.unchanged,
+                deleted=summary.deleted,
+                dead_lettered=summary.dead_lettered,
+                error=error,
+            )
+            try:
+                await status.put(connector_name, record)
+            except StreamError:
+                log.warning("sync.status_not_written", connector=connector_name)
+    log.info("sync.finished", connector=connector_name, **summary.__dict__)
+    return summary
