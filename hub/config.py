@@ -13,7 +13,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
 
-__all__ = ["ENV_PREFIX", "ApiSettings", "HubSettings", "LocalKafkaSettings", "StreamSettings", "load_settings"]
+__all__ = [
+    "ENV_PREFIX",
+    "ApiSettings",
+    "DumpSettings",
+    "HubSettings",
+    "LocalKafkaSettings",
+    "StreamSettings",
+    "load_settings",
+]
 
 ENV_PREFIX = "HUB_"
 NESTED_DELIMITER = "__"
@@ -64,6 +72,16 @@ class ApiSettings(_Section):
     backoff_max_s: float = Field(900.0, gt=0, description="Longest wait between restarts of a failing connector.")
 
 
+class DumpSettings(_Section):
+    """The materialised RDF store, the dump files and the SPARQL endpoint analysts use."""
+
+    store_dir: Path | None = Field(None, description="The pyoxigraph store; default <state_dir>/dump/store.")
+    output_dir: Path | None = Field(None, description="Where `hub dump` writes; default <state_dir>/dump/files.")
+    sparql_timeout_s: float = Field(30.0, gt=0, description="A SPARQL query running longer is refused.")
+    sparql_result_limit: int = Field(100_000, ge=1, description="A SPARQL query with more results is refused.")
+    batch_max_records: int = Field(500, ge=1, description="Records the materialiser applies per transaction.")
+
+
 class HubSettings(BaseSettings):
     """Everything the hub reads from its environment."""
 
@@ -96,6 +114,7 @@ class HubSettings(BaseSettings):
     local_kafka: LocalKafkaSettings = LocalKafkaSettings()
     stream: StreamSettings = StreamSettings()
     api: ApiSettings = ApiSettings()
+    dump: DumpSettings = DumpSettings()
 
 
 def _variable_name(loc: tuple[int | str, ...]) -> str:
