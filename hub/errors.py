@@ -8,10 +8,12 @@ from typing import Any
 __all__ = [
     "ConfigError",
     "ConnectorError",
+    "DumpError",
     "FatalConnectorError",
     "HubError",
     "KafkaDeployError",
     "OutboundRefusedError",
+    "QueryRefusedError",
     "RecordValidationError",
     "RetriableConnectorError",
     "SchemaError",
@@ -100,3 +102,19 @@ class SweepRefused(HubError):
         self.to_delete = to_delete
         self.known = known
         self.max_share = max_share
+
+
+class DumpError(HubError):
+    """The materialised store, a dump or the link matcher failed (a store that cannot be opened, a bad record)."""
+
+
+class QueryRefusedError(DumpError):
+    """A SPARQL request the hub will not run or answer; nothing was executed, or the execution was abandoned.
+
+    Attributes:
+        reason: ``syntax``, ``update``, ``service``, ``too_many_results``, ``timeout`` or ``format``.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
