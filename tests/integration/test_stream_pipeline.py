@@ -33,7 +33,9 @@ def _types(messages: list[Message]) -> list[tuple[str, str | None]]:
     return [(m.key_text, m.header("ce_type")) for m in messages]
 
 
-async def test_sync_change_delete_and_dead_letter(kafka_bootstrap: str, settings: HubSettings, connector) -> None:
+async def test_sync_change_delete_and_dead_letter(
+    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector
+) -> None:
     """First sync publishes all; a change gives one upsert; a removal one deleted event and one tombstone."""
     projects = entity_topic(settings, "projects")
     first = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
@@ -78,7 +80,7 @@ async def test_sync_change_delete_and_dead_letter(kafka_bootstrap: str, settings
 
 
 async def test_malformed_record_goes_to_the_dlq_and_the_batch_is_published(
-    kafka_bootstrap: str, settings: HubSettings, connector
+    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector
 ) -> None:
     """One broken record is dead-lettered with its reason; the other 249 records of the sync are published."""
     connector.rows[120] = row(121, broken=True)

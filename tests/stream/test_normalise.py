@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from hub.config import StreamSettings
+from hub.connectors import RawRecord
 from hub.stream.changes import HashIndex, RawIndex
 from hub.stream.envelope import CloudEvent, header_map
 from hub.stream.normalise import Normaliser
@@ -23,7 +24,7 @@ async def connector() -> AsyncIterator[FakeConnector]:
         yield FakeConnector([], http=http_client(session))
 
 
-def _normaliser(connector: FakeConnector, index: HashIndex, raw: RawIndex) -> Normaliser:
+def _normaliser(connector: FakeConnector, index: HashIndex, raw: RawIndex) -> Normaliser[RawRecord]:
     return Normaliser(
         SETTINGS,
         connector="fake-1",
