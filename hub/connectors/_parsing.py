@@ -126,11 +126,14 @@ def normalise_url(value: str | None) -> str | None:
     text = value.strip()
     if not text:
         return None
+    if any(char.isspace() for char in text):
+        # "https://a.org | https://b.org" and "*Website under construction, ..." are not one address.
+        return None
     if _SCHEME.match(text):
         return text if text.lower().startswith(("http://", "https://")) else None
     if text.startswith("//"):
         text = text[2:]
-    if " " in text or not _HOSTLIKE.match(text):
+    if not _HOSTLIKE.match(text):
         return None
     return "https://" + text
 

@@ -20,7 +20,14 @@ from hub.connectors._parsing import (
     strip_html,
 )
 from hub.connectors._vocab import FlagCollector, load_tables, normalise_term
-from hub.schema.vocab import ProjectParticipantAge, ProjectScienceType, ProjectStatus, ScientificProcessInvolved
+from hub.schema.vocab import (
+    DifficultyLevel,
+    ProjectCountry,
+    ProjectParticipantAge,
+    ProjectScienceType,
+    ProjectStatus,
+    ScientificProcessInvolved,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,6 +73,7 @@ def test_strip_html_of_markup_only_is_none() -> None:
         ("http://www.gripenet.pt/", "http://www.gripenet.pt/"),
         ("https://www.eyeonwater.org ", "https://www.eyeonwater.org"),
         ("*Website under construction, but", None),
+        ("https://www.iccs.gr/en/ | https://i-sense.iccs.gr/", None),
         ("", None),
         ("ftp://example.org/file", None),
         (None, None),
@@ -170,10 +178,14 @@ _TABLE_VOCABULARIES = {
     "projectScienceType": ProjectScienceType,
     "scientificProcessInvolved": ScientificProcessInvolved,
     "projectParticipantAge": ProjectParticipantAge,
+    "projectCountry": ProjectCountry,
+    "difficultyLevel": DifficultyLevel,
 }
 
 
-@pytest.mark.parametrize("platform", ["eucs", "citizenscience_gov", "inaturalist", "biocollect", "fromthepage"])
+@pytest.mark.parametrize(
+    "platform", ["eucs", "citizenscience_gov", "inaturalist", "biocollect", "fromthepage", "countries"]
+)
 def test_every_crosswalk_label_is_an_exact_ppsr_label(platform: str) -> None:
     """A typo in a mapping file would publish a label PPSR does not know; every target must be in its vocabulary."""
     tables = load_tables(platform)
