@@ -151,10 +151,8 @@ class HubModel(Node):
                 f"{cls.__name__}: $.@context: {context!r} is not the hub context {CONTEXT_URL}",
                 errors=[{"loc": "$.@context", "msg": "not the hub context", "input": context}],
             )
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise _schema_error(cls.__name__, exc) from exc
+        # model_validate runs HubModel.__init__, which raises RecordValidationError.
+        return cls.model_validate(data)
 
     def partition_key(self) -> str:
         """The Kafka key to publish under: the record's IRI (contributions and statistics: the project IRI)."""
@@ -203,7 +201,7 @@ def validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
     problems: list[dict[str, Any]] = []
     for error in exc.errors(include_url=False):
         loc = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
-        msg = error["msg"]
+        msg = error["msg"].removeprefix("Value error, ")
         value = error.get("input")
         if error["type"] == "enum":
             # pydantic lists every allowed label; for 110 science types or 249 countries that hides the point.
