@@ -1,0 +1,1 @@
+"""The registry and API service: connectors, partners, tokens, health and metrics over HTTP (aiohttp)."""

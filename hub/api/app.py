@@ -1,0 +1,146 @@
+"""The API's aiohttp application: routes, JSON errors, bearer-token auth, body limit and metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from hub import __version__
+from hub.api import connectors, ops, partners, tokens
+from hub.api.auth import authenticate, hash_token
+from hub.api.keys import (
+    BACKFILL,
+    BOOTSTRAP_HASH,
+    CLOCK,
+    CONNECTOR_TYPES,
+    METRICS,
+    OPENAPI,
+    PRINCIPAL,
+    READY_CHECK,
+    REGISTRY,
+    RESOLVER,
+    SETTINGS,
+    BackfillProbe,
+    Clock,
+    ReadyCheck,
+    Registry,
+)
+from hub.api.metrics import HubMetrics, LagProbe
+from hub.api.outbound import Resolver
+from hub.api.problems import Handler, error_middleware
+from hub.api.routing import ApiRoutes
+from hub.config import HubSettings
+from hub.connectors.base import Connector
+from hub.stream.state import PartnerSubscription
+
+__all__ = ["api_routes", "make_app"]
+
+CleanupContext = Callable[[web.Application], AbstractAsyncContextManager[None]]
+_DESCRIPTION = (
+    "Register and run connectors, manage partner subscriptions, and watch the hub. Every route but /healthz and "
+    "/readyz needs `Authorization: Bearer <token>`. Errors are JSON: {error, detail, fields}."
+)
+
+
+def api_routes() -> ApiRoutes:
+    """Every route of the API, in the order the OpenAPI document lists them."""
+    return ApiRoutes(specs=[*connectors.routes.specs, *partners.routes.specs, *tokens.routes.specs, *ops.routes.specs])
+
+
+async def _always_ready() -> dict[str, str]:
+    return {}
+
+
+async def _no_backfill(subscription: PartnerSubscription) -> dict[str, object] | None:
+    return None
+
+
+def _load_connector_types() -> Mapping[str, type[Connector]]:
+    from hub.connectors import load_connector_types  # the registry reads entry points; imported when needed
+
+    return load_connector_types()
+
+
+def _auth_middleware(public: set[str]) -> Middleware:
+    @web.middleware
+    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        resource = request.match_info.route.resource
+        if resource is None or resource.canonical not in public:
+            request[PRINCIPAL] = authenticate(request, request.app[REGISTRY].tokens, request.app[BOOTSTRAP_HASH])
+        return await handler(request)
+
+    return auth
+
+
+@web.middleware
+async def _metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        request.app[METRICS].http_latency.labels(request.method, route, str(status)).observe(
+            time.perf_counter() - started
+        )
+
+
+def make_app(
+    settings: HubSettings,
+    *,
+    registry: Registry,
+    connector_types: Mapping[str, type[Connector]] | None = None,
+    resolver: Resolver | None = None,
+    ready_check: ReadyCheck | None = None,
+    backfill: BackfillProbe | None = None,
+    router_lag: LagProbe | None = None,
+    metrics: HubMetrics | None = None,
+    clock: Clock | None = None,
+    cleanup: Sequence[CleanupContext] = (),
+    extra_routes: Iterable[web.RouteDef] = (),
+) -> web.Application:
+    """Build the API application.
+
+    Args:
+        settings: the hub's settings (``settings.api`` for the body limit, admin token and outbound allow-list).
+        registry: the state tables (Kafka-backed in the hub; ``MemoryTable`` in unit tests).
+        connector_types: installed connector types; the ``hub.connectors`` entry points by default.
+        resolver: name resolution for the outbound check (tests pass a fake one).
+        ready_check: what ``/readyz`` runs; always ready by default.
+        backfill: the partner router's backfill progress per subscription; unknown by default.
+        router_lag: the partner router's consumer lag, for ``/metrics``.
+        metrics: the process's metrics (shared with its scheduler); a new registry by default.
+        clock: the current time, for tests.
+        cleanup: contexts to run on startup and undo on cleanup (e.g. starting the state tables).
+        extra_routes: more aiohttp routes (e.g. the dump and SPARQL handlers); they need a token too.
+    """
+    routes = api_routes()
+    app = web.Application(
+        client_max_size=settings.api.max_body_bytes,
+        middlewares=[_metrics_middleware, error_middleware, _auth_middleware(routes.public_paths())],
+    )
+    app[SETTINGS] = settings
+    app[REGISTRY] = registry
+    app[CONNECTOR_TYPES] = connector_types if connector_types is not None else _load_connector_types()
+    app[RESOLVER] = resolver
+    app[READY_CHECK] = ready_check or _always_ready
+    app[BACKFILL] = backfill or _no_backfill
+    admin_token = settings.api.admin_token
+    app[BOOTSTRAP_HASH] = hash_token(admin_token.get_secret_value()) if admin_token is not None else None
+    app[CLOCK] = clock or (lambda: datetime.now(UTC))
+    hub_metrics = metrics or HubMetrics()
+    hub_metrics.watch_status(registry.status, router_lag)
+    app[METRICS] = hub_metrics
+    app[OPENAPI] = routes.openapi(title="CitSci Hub API", version=__version__, description=_DESCRIPTION)
+    routes.add_to(app.router)
+    app.router.add_routes(list(extra_routes))
+    app.cleanup_ctx.extend(cleanup)
+    return app
