@@ -5,10 +5,12 @@ from __future__ import annotations
 from hub.cli._root import main
 from hub.cli.kafka import kafka
 from hub.cli.up import up
+from hub.cli.validate import validate
 from hub.cli.version import version
 
 main.add_command(version)
 main.add_command(kafka)
 main.add_command(up)
+main.add_command(validate)
 
 __all__ = ["main"]

@@ -465,7 +465,7 @@ class Contribution(HubModel):
     # Web Annotation (classification, transcription, tag)
     workflow: Iri | None = None
     workflow_version: Text | None = None
-    target: Iri | None = Field(None, description="The subject (image, page, sound) annotated.")
+    target: list[Iri] = Field(default_factory=list, description="The subject(s) (image, page, sound) annotated.")
     body: list[TextualBody] = Field(default_factory=list)
     raw_annotation: Any = Field(None, description="The platform's annotation JSON, verbatim (rdf:JSON).")
     gold_standard: bool | None = None
@@ -490,7 +490,7 @@ class Contribution(HubModel):
     @model_validator(mode="after")
     def _fits_its_kind(self) -> Contribution:
         if self.contribution_type is ContributionType.OBSERVATION:
-            if self.target is not None or self.body:
+            if self.target or self.body:
                 raise ValueError("an observation has no annotation target or body; use the Darwin Core fields")
         elif self.basis_of_record is not None or self.scientific_name is not None:
             raise ValueError(
