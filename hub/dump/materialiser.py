@@ -1,0 +1,266 @@
+"""The materialiser: reads the entity, statistics and link topics (``read_committed``) into the RDF store.
+
+Every materialiser keeps a whole copy of the federation, so it is assigned every partition of its topics rather
+than sharing them in a consumer group; the positions it resumes from are the offsets stored in the RDF store
+with the data (`hub.dump.store`), never Kafka's committed group offsets. An empty store (a new or deleted
+directory) starts from the beginning of the compacted topics and so rebuilds everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from hub.config import HubSettings
+from hub.dump.expand import ExpandedRecord, expand_records
+from hub.dump.store import Change, HubStore, TopicPartitionKey
+from hub.errors import DumpError
+from hub.stream.topics import entity_topic
+
+__all__ = [
+    "MATERIALISED_ENTITIES",
+    "Materialiser",
+    "materialised_topics",
+    "open_store",
+    "run_materialiser",
+    "store_path",
+    "to_changes",
+]
+
+log = structlog.get_logger(__name__)
+
+#: The compacted entity topics the store mirrors (contributions are summarised by the statistics topic).
+MATERIALISED_ENTITIES = ("projects", "organisations", "platforms", "datasets", "statistics", "links")
+
+
+def materialised_topics(settings: HubSettings) -> list[str]:
+    """The topic names the materialiser reads."""
+    return [entity_topic(settings, entity) for entity in MATERIALISED_ENTITIES]
+
+
+def store_path(settings: HubSettings) -> Path:
+    """Where the store lives: ``HUB_DUMP__STORE_DIR``, by default ``<state_dir>/dump/store``."""
+    return settings.dump.store_dir or settings.state_dir / "dump" / "store"
+
+
+_OPEN_STORES: dict[Path, HubStore] = {}
+
+
+def open_store(settings: HubSettings) -> HubStore:
+    """The process's one `HubStore` at `store_path`, opened on first use.
+
+    RocksDB allows one open handle per directory and process, so the materialiser, the SPARQL endpoint and the
+    dumps of one process share it.
+    """
+    path = store_path(settings).resolve()
+    if path not in _OPEN_STORES:
+        path.mkdir(parents=True, exist_ok=True)
+        _OPEN_STORES[path] = HubStore(path)
+    return _OPEN_STORES[path]
+
+
+def _decode_key(record: ConsumerRecord) -> str | None:
+    key = record.key
+    if key is None:
+        return None
+    try:
+        return bytes(key).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def to_changes(records: Sequence[ConsumerRecord]) -> list[Change]:
+    """Turn Kafka records into store changes; a record that is not a hub record is logged and skipped."""
+    changes: list[Change | None] = []
+    values: list[bytes] = []
+    positions: list[int] = []
+    for record in records:
+        key = _decode_key(record)
+        if key is None:
+            log.error(
+                "materialiser.record_rejected",
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                reason="the Kafka key is missing or not UTF-8; hub records are keyed by IRI",
+            )
+            continue
+        if record.value is None:
+            changes.append(Change(record.topic, key, None))
+            continue
+        positions.append(len(changes))
+        changes.append(None)
+        values.append(bytes(record.value))
+    value_records = [r for r in records if r.value is not None and _decode_key(r) is not None]
+    for position, record, result in zip(positions, value_records, expand_records(values), strict=True):
+        key = _decode_key(record)
+        assert key is not None  # noqa: S101 - filtered above
+        if isinstance(result, ExpandedRecord):
+            changes[position] = Change(record.topic, key, result.iri, result.quads)
+        else:
+            log.error(
+                "materialiser.record_rejected",
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=key,
+                reason=result.reason,
+            )
+    return [change for change in changes if change is not None]
+
+
+class Materialiser:
+    """Keeps an `HubStore` equal to the compacted topics it reads.
+
+    Use ``async with`` or `start`/`stop`; `run` applies batches until its stop event is set.
+    """
+
+    def __init__(
+        self,
+        store: HubStore,
+        *,
+        bootstrap: str,
+        topics: Sequence[str],
+        batch_max_records: int = 500,
+        fetch_timeout_ms: int = 500,
+    ) -> None:
+        self.store = store
+        self.topics = list(topics)
+        self.batch_max_records = batch_max_records
+        self.fetch_timeout_ms = fetch_timeout_ms
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+        )
+        self._partitions: list[TopicPartition] = []
+        self._started = False
+        self.applied_records = 0
+
+    async def __aenter__(self) -> Materialiser:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self, *, topic_wait_s: float = 30.0) -> None:
+        """Connect, wait for the topics to exist, and seek every partition to the store's offsets.
+
+        Raises:
+            DumpError: a topic did not appear within ``topic_wait_s``.
+        """
+        if self._started:
+            return
+        await self._consumer.start()
+        self._started = True
+        try:
+            self._partitions = await self._discover(topic_wait_s)
+        except BaseException:
+            await self.stop()
+            raise
+        self._consumer.assign(self._partitions)
+        stored = self.store.offsets()
+        for tp in self._partitions:
+            offset = stored.get((tp.topic, tp.partition))
+            if offset is None:
+                await self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, offset)
+        log.info(
+            "materialiser.started",
+            partitions=len(self._partitions),
+            resumed=sum(1 for tp in self._partitions if (tp.topic, tp.partition) in stored),
+        )
+
+    async def _discover(self, wait_s: float) -> list[TopicPartition]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while True:
+            present = await self._consumer.topics()
+            missing = [topic for topic in self.topics if topic not in present]
+            if not missing:
+                break
+            if loop.time() > deadline:
+                raise DumpError(f"topics {missing} do not exist after {wait_s:.0f}s; run `hub up` to create them")
+            await asyncio.sleep(0.5)
+        partitions = []
+        for topic in self.topics:
+            for partition in sorted(self._consumer.partitions_for_topic(topic) or ()):
+                partitions.append(TopicPartition(topic, partition))
+        return partitions
+
+    async def stop(self) -> None:
+        """Disconnect; the store keeps everything applied so far."""
+        if not self._started:
+            return
+        self._started = False
+        await self._consumer.stop()
+
+    async def step(self) -> int:
+        """Fetch one batch and apply it with its offsets in one store transaction; return how many records."""
+        fetched = await self._consumer.getmany(timeout_ms=self.fetch_timeout_ms, max_records=self.batch_max_records)
+        records = [record for batch in fetched.values() for record in batch]
+        if not records:
+            return 0
+        offsets: dict[TopicPartitionKey, int] = {}
+        for tp, batch in fetched.items():
+            if batch:
+                offsets[(tp.topic, tp.partition)] = batch[-1].offset + 1
+        changes = to_changes(records)
+        await asyncio.to_thread(self.store.apply, changes, offsets)
+        self.applied_records += len(records)
+        log.debug("materialiser.applied", records=len(records), changes=len(changes))
+        return len(records)
+
+    async def caught_up(self) -> bool:
+        """Whether every partition has been read up to its last stable offset."""
+        ends = await self._consumer.end_offsets(self._partitions)
+        for tp in self._partitions:
+            if await self._consumer.position(tp) < ends[tp]:
+                return False
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Apply batches until ``stop`` is set."""
+        while not stop.is_set():
+            await self.step()
+
+    async def catch_up(self, timeout_s: float) -> None:
+        """Apply batches until every partition is read to its end (what was committed when this was called).
+
+        Raises:
+            TimeoutError: not caught up within ``timeout_s``.
+        """
+        async with asyncio.timeout(timeout_s):
+            while not await self.caught_up():
+                await self.step()
+
+
+async def run_materialiser(
+    settings: HubSettings, bootstrap: str, stop_event: asyncio.Event, *, store: HubStore | None = None
+) -> None:
+    """The materialiser role of ``hub up`` and ``hub materialise``: run until ``stop_event`` is set.
+
+    Args:
+        settings: the hub settings (topic prefix, store path, batch size).
+        bootstrap: Kafka bootstrap servers.
+        stop_event: set it to stop after the batch in progress.
+        store: the store to fill; by default the process's `open_store`.
+    """
+    store = store or open_store(settings)
+    async with Materialiser(
+        store,
+        bootstrap=bootstrap,
+        topics=materialised_topics(settings),
+        batch_max_records=settings.dump.batch_max_records,
+    ) as materialiser:
+        await materialiser.run(stop_event)
+    store.flush()
+    log.info("materialiser.stopped", applied=materialiser.applied_records)

@@ -1,0 +1,187 @@
+"""The materialised RDF store: one named graph per record, and the Kafka offsets it reflects, in one pyoxigraph store.
+
+Every batch is one SPARQL Update request, which pyoxigraph applies in one RocksDB transaction: the replaced
+graphs, the new triples and the next offsets of each partition are written together or not at all, so a crash
+can neither lose a record nor apply one twice.
+
+The store's own bookkeeping lives in the named graph `STATE_GRAPH`:
+
+- ``<offset node> hub:nextOffset n`` (with ``hub:topic`` and ``hub:partition``) for every partition read;
+- ``<record graph> hub:sourceTopic "topic"; hub:sourceKey "key"`` for every record, because the Kafka key is not
+  always the record IRI (statistics are keyed by their project) and a tombstone carries only the key.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from hub.errors import DumpError
+from hub.schema.iris import BASE, HUB_NS
+
+__all__ = ["STATE_GRAPH", "Change", "HubStore", "TopicPartitionKey"]
+
+#: The named graph of the materialiser's own state (offsets, which Kafka key made which graph).
+STATE_GRAPH = ox.NamedNode(f"{BASE}/graph/materialiser")
+_NEXT_OFFSET = ox.NamedNode(f"{HUB_NS}nextOffset")
+_TOPIC = ox.NamedNode(f"{HUB_NS}topic")
+_PARTITION = ox.NamedNode(f"{HUB_NS}partition")
+_SOURCE_TOPIC = ox.NamedNode(f"{HUB_NS}sourceTopic")
+_SOURCE_KEY = ox.NamedNode(f"{HUB_NS}sourceKey")
+_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+#: ``(topic, partition)``.
+TopicPartitionKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one Kafka record does to the store.
+
+    Attributes:
+        topic: the topic it came from.
+        key: its Kafka key (the record IRI, or the project IRI for statistics).
+        iri: the record IRI, which names its graph; ``None`` for a tombstone.
+        quads: the record's triples (already in graph ``iri``); empty for a tombstone.
+    """
+
+    topic: str
+    key: str
+    iri: str | None
+    quads: Sequence[ox.Quad] = ()
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=_XSD_INTEGER)
+
+
+def _offset_node(topic: str, partition: int) -> ox.NamedNode:
+    return ox.NamedNode(f"{STATE_GRAPH.value}/offset/{quote(topic, safe='')}/{partition}")
+
+
+class HubStore:
+    """A persistent pyoxigraph store holding the materialised topics.
+
+    Only one materialiser may write to a store; any number of readers (SPARQL, dumps) may read it meanwhile and
+    see only committed batches.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        """Open (or create) the store at ``path``; ``None`` keeps it in memory (tests).
+
+        Raises:
+            DumpError: the directory holds no pyoxigraph store, or another process has it open.
+        """
+        self.path = path
+        try:
+            self.store = ox.Store(str(path)) if path is not None else ox.Store()
+        except OSError as exc:
+            raise DumpError(f"cannot open the RDF store at {path}: {exc}") from exc
+        self._write_lock = threading.Lock()
+        #: Incremented after every committed batch; readers use it to tell whether the data changed.
+        self.generation = 0
+
+    def offsets(self) -> dict[TopicPartitionKey, int]:
+        """The next offset to read for each partition the store has applied records from."""
+        found: dict[TopicPartitionKey, int] = {}
+        nodes = {q.subject for q in self.store.quads_for_pattern(None, _NEXT_OFFSET, None, STATE_GRAPH)}
+        for node in nodes:
+            assert isinstance(node, ox.NamedNode)  # noqa: S101 - only this class writes the state graph
+            values = {}
+            for predicate in (_TOPIC, _PARTITION, _NEXT_OFFSET):
+                term = next(self.store.quads_for_pattern(node, predicate, None, STATE_GRAPH)).object
+                assert isinstance(term, ox.Literal)  # noqa: S101 - only this class writes the state graph
+                values[predicate] = term.value
+            found[(values[_TOPIC], int(values[_PARTITION]))] = int(values[_NEXT_OFFSET])
+        return found
+
+    def _graphs_of(self, topic: str, key: str) -> list[ox.NamedNode]:
+        graphs: list[ox.NamedNode] = []
+        for quad in self.store.quads_for_pattern(None, _SOURCE_KEY, ox.Literal(key), STATE_GRAPH):
+            subject = quad.subject
+            if (
+                isinstance(subject, ox.NamedNode)
+                and ox.Quad(subject, _SOURCE_TOPIC, ox.Literal(topic), STATE_GRAPH) in self.store
+            ):
+                graphs.append(subject)
+        return graphs
+
+    def apply(self, changes: Sequence[Change], offsets: Mapping[TopicPartitionKey, int]) -> None:
+        """Apply a batch and record the partitions' next offsets, in one transaction.
+
+        Each upsert replaces every graph its (topic, key) made before; each tombstone removes them. When a key
+        appears several times in the batch, only its last change counts, as after log compaction.
+
+        Raises:
+            DumpError: the store refused the write (nothing of the batch was applied).
+        """
+        last: dict[tuple[str, str], Change] = {}
+        for change in changes:
+            last.pop((change.topic, change.key), None)
+            last[(change.topic, change.key)] = change
+        operations: list[str] = []
+        removed: list[str] = []
+        inserted: list[str] = []
+        state = f"GRAPH {STATE_GRAPH}"
+        with self._write_lock:
+            for change in last.values():
+                key, topic = ox.Literal(change.key), ox.Literal(change.topic)
+                for graph in self._graphs_of(change.topic, change.key):
+                    operations.append(f"DROP SILENT GRAPH {graph}")
+                    removed.append(f"{graph} {_SOURCE_TOPIC} {topic} . {graph} {_SOURCE_KEY} {key} .")
+                if change.iri is None:
+                    continue
+                try:
+                    graph = ox.NamedNode(change.iri)
+                except ValueError as exc:
+                    raise DumpError(f"record key {change.key!r} on {change.topic}: invalid IRI {change.iri!r}") from exc
+                # DROP also clears a graph another key wrote under the same IRI: the latest record wins.
+                operations.append(f"DROP SILENT GRAPH {graph}")
+                inserted.append(f"{graph} {_SOURCE_TOPIC} {topic} . {graph} {_SOURCE_KEY} {key} .")
+                inserted.extend(f"GRAPH {graph} {{ {q.subject} {q.predicate} {q.object} }}" for q in change.quads)
+            if removed:
+                operations.append(f"DELETE DATA {{ {state} {{ {' '.join(removed)} }} }}")
+            for (topic_name, partition), offset in offsets.items():
+                node = _offset_node(topic_name, partition)
+                operations.append(f"DELETE WHERE {{ {state} {{ {node} {_NEXT_OFFSET} ?offset }} }}")
+                inserted.append(
+                    f"{node} {_NEXT_OFFSET} {_integer(offset)} ; "
+                    f"{_TOPIC} {ox.Literal(topic_name)} ; {_PARTITION} {_integer(partition)} ."
+                )
+            operations.append(self._insert(inserted))
+            try:
+                self.store.update(" ;\n".join(operations))
+            except (OSError, SyntaxError) as exc:
+                raise DumpError(f"the RDF store refused a batch of {len(changes)} records: {exc}") from exc
+            self.generation += 1
+
+    @staticmethod
+    def _insert(parts: Sequence[str]) -> str:
+        # State triples are plain "s p o ." lines; record triples are "GRAPH <g> { ... }" blocks.
+        state = [part for part in parts if not part.startswith("GRAPH ")]
+        records = [part for part in parts if part.startswith("GRAPH ")]
+        body = f"GRAPH {STATE_GRAPH} {{ {' '.join(state)} }}\n" if state else ""
+        body += " .\n".join(records)
+        return f"INSERT DATA {{ {body} }}"
+
+    def record_graphs(self) -> Iterator[ox.NamedNode]:
+        """The graph of every record (the state graph excluded)."""
+        for graph in self.store.named_graphs():
+            if isinstance(graph, ox.NamedNode) and graph != STATE_GRAPH:
+                yield graph
+
+    def record_quads(self) -> Iterator[ox.Quad]:
+        """Every record quad, graph by graph, from one consistent snapshot; the state graph's quads come too.
+
+        The iterator reads one snapshot of the store, so a batch committed meanwhile is either all in or all out.
+        """
+        return self.store.quads_for_pattern(None, None, None, None)
+
+    def flush(self) -> None:
+        """Make sure everything committed is on disk."""
+        self.store.flush()
