@@ -26,6 +26,7 @@ from hub.schema.vocab import (
     ProjectParticipantAge,
     ProjectScienceType,
     ProjectStatus,
+    ProjectUsFederalSponsor,
     ScientificProcessInvolved,
 )
 
@@ -180,6 +181,7 @@ _TABLE_VOCABULARIES = {
     "projectParticipantAge": ProjectParticipantAge,
     "projectCountry": ProjectCountry,
     "difficultyLevel": DifficultyLevel,
+    "projectUsFederalSponsor": ProjectUsFederalSponsor,
 }
 
 
