@@ -183,18 +183,20 @@ class Materialiser:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_s
         while True:
-            present = await self._consumer.topics()
-            missing = [topic for topic in self.topics if topic not in present]
+            # The consumer's public partitions_for_topic only knows subscribed topics; a manual assignment needs
+            # the partitions first, so read them from a full metadata fetch (what consumer.topics() does inside).
+            cluster = await self._consumer._client.fetch_all_metadata()
+            missing = [topic for topic in self.topics if not cluster.partitions_for_topic(topic)]
             if not missing:
                 break
             if loop.time() > deadline:
                 raise DumpError(f"topics {missing} do not exist after {wait_s:.0f}s; run `hub up` to create them")
             await asyncio.sleep(0.5)
-        partitions = []
-        for topic in self.topics:
-            for partition in sorted(self._consumer.partitions_for_topic(topic) or ()):
-                partitions.append(TopicPartition(topic, partition))
-        return partitions
+        return [
+            TopicPartition(topic, partition)
+            for topic in self.topics
+            for partition in sorted(cluster.partitions_for_topic(topic))
+        ]
 
     async def stop(self) -> None:
         """Disconnect; the store keeps everything applied so far."""
