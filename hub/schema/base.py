@@ -93,7 +93,7 @@ class Node(BaseModel):
     #: The node's ``type`` value(s): terms of the context, e.g. ``("Project", "ResearchProject")``.
     TYPES: ClassVar[tuple[str, ...]] = ()
     #: Keys that are computed on output and ignored on input (``type`` and, for some entities, ``conformance``).
-    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset({"type"})
+    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset({"type", "jsonld_type"})
 
     @model_validator(mode="before")
     @classmethod

@@ -243,7 +243,9 @@ class Project(HubModel):
 
     ENTITY: ClassVar[Literal["projects"]] = "projects"
     TYPES: ClassVar[tuple[str, ...]] = ("Project", "ResearchProject")
-    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset({"type", "conformance", "conformsTo"})
+    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"type", "jsonld_type", "conformance", "conformsTo", "conforms_to"}
+    )
     #: PPSR core attributes marked Mandatory (projectMedia is Optional in the table, despite the JSON Schema).
     MANDATORY: ClassVar[tuple[str, ...]] = (
         "project_id",
@@ -506,7 +508,7 @@ class Contribution(HubModel):
             return ("Contribution", "Occurrence", "Entity")
         return ("Contribution", "Annotation", "Entity")
 
-    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset({"type", "motivation"})
+    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset({"type", "jsonld_type", "motivation"})
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -626,7 +628,9 @@ class Dataset(HubModel):
 
     ENTITY: ClassVar[Literal["datasets"]] = "datasets"
     TYPES: ClassVar[tuple[str, ...]] = ("Dataset",)
-    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset({"type", "conformance", "conformsTo"})
+    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"type", "jsonld_type", "conformance", "conformsTo", "conforms_to"}
+    )
     MANDATORY: ClassVar[tuple[str, ...]] = (
         "identifier",
         "date_submitted",
@@ -712,7 +716,7 @@ class Link(HubModel):
 
     ENTITY: ClassVar[Literal["links"]] = "links"
     TYPES: ClassVar[tuple[str, ...]] = ("Link", "Statement")
-    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset({"type", "predicate"})
+    COMPUTED_KEYS: ClassVar[frozenset[str]] = frozenset({"type", "jsonld_type", "predicate"})
 
     subject: Iri
     object: Iri

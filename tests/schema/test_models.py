@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import pytest
+
+from hub.errors import RecordValidationError, SchemaError
+from hub.schema import ENTITY_MODELS, Conformance, Contribution, Link, Project, ProjectRecord
+from hub.schema.examples import examples
+from hub.schema.iris import mint_iri
+
+IRI = mint_iri("project", "scistarter", "abc")
+
+
+def test_every_entity_declares_its_topic():
+    """ENTITY names one of the hub's entity topics."""
+    topics = {"projects", "organisations", "platforms", "datasets", "links", "contributions", "statistics"}
+    assert {model.ENTITY for model in ENTITY_MODELS} <= topics
+
+
+def test_validation_error_names_the_field_path_and_the_value():
+    """A bad vocabulary value is reported with its JSON path, the value and a close PPSR label."""
+    with pytest.raises(RecordValidationError) as info:
+        Project(iri=IRI, project_id="abc", project_name="x", contact_point=[{"meansOfContact": "E-mail"}])
+    assert "$.contact_point[0].meansOfContact" in str(info.value)
+    assert "'E-mail'" in str(info.value)
+    assert "did you mean 'Email'" in str(info.value)
+    assert info.value.errors[0]["input"] == "E-mail"
+    assert isinstance(info.value, SchemaError)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("language", "UTF-8", "character set"),
+        ("project_duration", "Unknown", "ISO 8601 duration"),
+        ("project_start_date", "Unknown", "datetime"),
+        ("project_url", "www.example.org", r"http\(s\) URL"),
+        ("project_start_date", "2020-01-01T00:00:00", "timezone"),
+    ],
+)
+def test_placeholders_and_malformed_values_are_refused(field, value, message):
+    """Typed fields never hold "Unknown" or a charset: the model refuses them with the reason."""
+    with pytest.raises(RecordValidationError, match=message):
+        Project(iri=IRI, project_id="abc", project_name="x", **{field: value})
+
+
+def test_unknown_attribute_is_refused():
+    """A key that is not a hub attribute is an error, not silently kept or dropped."""
+    with pytest.raises(RecordValidationError, match="projectColour"):
+        Project(iri=IRI, project_id="abc", project_name="x", projectColour="green")
+
+
+def test_conformance_reports_missing_mandatory_attributes():
+    """A project missing PPSR Mandatory attributes is partial and says which; the example is complete."""
+    bare = Project(iri=IRI, project_id="abc", project_name="x")
+    assert bare.conformance is Conformance.PARTIAL
+    assert "projectStatus" in bare.missing_mandatory()
+    assert bare.to_jsonld()["conformance"] == "partial"
+    assert examples()["project"].conformance is Conformance.COMPLETE
+
+
+def test_keys_are_ppsr_attribute_names():
+    """The JSON uses PPSR's exact names, typo included."""
+    doc = examples()["project"].to_jsonld()
+    assert {"projectName", "projectResponsiblePartyContactEmail", "projectScienceType", "unRegions"} <= set(doc)
+    dataset = examples()["dataset"].to_jsonld()
+    assert {"datesetStartDate", "dcterms:title", "dcterms:license"} <= set(dataset)
+    assert dataset["dcterms:license"] == "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_content_hash_ignores_harvest_time_only():
+    """Re-harvesting an unchanged listing gives the same hash; a changed value does not."""
+    record = examples()["project_record"]
+    assert isinstance(record, ProjectRecord)
+    later = record.model_copy(update={"generated_at_time": record.generated_at_time.replace(year=2030)})
+    assert later.content_hash() == record.content_hash()
+    moved = record.model_copy(update={"was_derived_from": "https://example.org/other"})
+    assert moved.content_hash() != record.content_hash()
+
+
+def test_partition_keys():
+    """Records are keyed by their IRI; contributions and statistics by their project."""
+    items = examples()
+    assert items["project"].partition_key() == items["project"].iri
+    assert items["classification"].partition_key() == mint_iri("project", "zooniverse", 12345)
+    assert items["statistics"].partition_key() == mint_iri("project", "zooniverse", 12345)
+
+
+@pytest.mark.parametrize("name", sorted(examples()))
+def test_jsonld_reads_back_to_the_same_model(name):
+    """from_jsonld(to_jsonld(x)) == x for every entity."""
+    model = examples()[name]
+    assert type(model).from_jsonld(model.to_jsonld()) == model
+
+
+def test_contribution_kinds_keep_to_their_fields():
+    """Observations have no annotation target; annotations have no Darwin Core fields."""
+    classification = examples()["classification"]
+    assert isinstance(classification, Contribution)
+    assert classification.to_jsonld()["motivation"] == "oa:classifying"
+    with pytest.raises(RecordValidationError, match="annotation"):
+        Contribution.from_jsonld({**classification.to_jsonld(), "basisOfRecord": "X"})
+
+
+def test_link_iri_does_not_depend_on_order():
+    """Matching A with B or B with A gives the same link record."""
+    a, b = mint_iri("project", "scistarter", "1"), mint_iri("project", "eu-citizen-science", "2")
+    assert Link.between(a, b, score=0.5, evidence=[]).iri == Link.between(b, a, score=0.5, evidence=[]).iri
+    with pytest.raises(RecordValidationError, match="two different"):
+        Link.between(a, a, score=1, evidence=[])
