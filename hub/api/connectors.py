@@ -271,8 +271,8 @@ async def get_status(request: web.Request) -> web.StreamResponse:
 def _status(request: web.Request, record: ConnectorRecord) -> ConnectorStatusView:
     registry = request.app[REGISTRY]
     status = registry.status.get(record.name)
-    worker = registry.workers.get(status.worker) if status is not None and status.worker else None
-    return status_view(record, status, worker, now=request.app[CLOCK]())
+    workers = [worker for _, worker in registry.workers.items()]
+    return status_view(record, status, workers, now=request.app[CLOCK]())
 
 
 async def _set_paused(request: web.Request, paused: bool) -> web.StreamResponse:

@@ -8,6 +8,7 @@ heartbeating is not believed: the API shows such a connector as ``unassigned`` w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from croniter import croniter
@@ -22,6 +23,7 @@ __all__ = [
     "CommandRecord",
     "ConnectorStatus",
     "WorkerRecord",
+    "claimant",
     "expected_interval_s",
     "status_view",
 ]
@@ -85,43 +87,49 @@ def expected_interval_s(record: ConnectorRecord, *, now: datetime) -> float:
     return float(record.schedule_interval_s or 3600.0)
 
 
-def _alive(worker: WorkerRecord | None, now: datetime) -> bool:
-    return (
-        worker is not None
-        and not worker.stopped
-        and now - worker.heartbeat_at <= timedelta(seconds=HEARTBEAT_TIMEOUT_S)
-    )
+def _alive(worker: WorkerRecord, now: datetime) -> bool:
+    return not worker.stopped and now - worker.heartbeat_at <= timedelta(seconds=HEARTBEAT_TIMEOUT_S)
+
+
+def claimant(name: str, workers: Iterable[WorkerRecord], *, now: datetime) -> WorkerRecord | None:
+    """The live worker that claims connector ``name`` in its heartbeat, if any."""
+    live = [w for w in workers if name in w.connectors and _alive(w, now)]
+    return max(live, key=lambda w: w.heartbeat_at) if live else None
 
 
 def status_view(
     record: ConnectorRecord,
     status: ConnectorStatus | None,
-    worker: WorkerRecord | None,
+    workers: Iterable[WorkerRecord],
     *,
     now: datetime | None = None,
 ) -> ConnectorStatusView:
-    """The state to show for a connector, believing a status only while its worker is alive."""
+    """The state to show for a connector, believing a status only while a live worker claims the connector.
+
+    The sync pipeline also writes plain status records (running, succeeded, failed) under the connector's key;
+    they are read here with the scheduler's fields at their defaults.
+    """
     now = now or datetime.now(UTC)
+    workers = list(workers)
+    owner = claimant(record.name, workers, now=now)
     interval = expected_interval_s(record, now=now)
-    produced_at = max(
-        (t for t in ((status.last_record_at if status else None), record.created_at) if t is not None),
-    )
+    produced_at = max(t for t in ((status.last_record_at if status else None), record.created_at) if t is not None)
     stale = not record.paused and (now - produced_at).total_seconds() > STALE_FACTOR * interval
     last_error = status.error if status else None
     state: ConnectorState
     if record.paused:
         state = "paused"
-    elif status is None or status.worker is None:
+    elif owner is None:
         state = "unassigned"
-    elif not _alive(worker, now):
-        state = "unassigned"
-        seen = worker.heartbeat_at.isoformat() if worker else "never"
-        last_error = f"worker {status.worker} stopped reporting (last heartbeat {seen}); waiting for another worker"
-    elif status.state == "running":
+        last = status.worker if status is not None else None
+        if last is not None:
+            seen = next((w.heartbeat_at.isoformat() for w in workers if w.id == last), "never")
+            last_error = f"worker {last} stopped reporting (last heartbeat {seen}); waiting for another worker"
+    elif status is not None and status.state == "running":
         state = "running"
-    elif status.state == "failed":
+    elif status is not None and status.state == "failed":
         state = "failed"
-    elif stale or status.state == "degraded" or status.dead_lettered > 0:
+    elif status is not None and (stale or status.state == "degraded" or status.dead_lettered > 0):
         state = "degraded"
     else:
         state = "idle"
@@ -129,7 +137,7 @@ def status_view(
         name=record.name,
         type=record.type,
         state=state,
-        worker=status.worker if status else None,
+        worker=owner.id if owner is not None else (status.worker if status else None),
         stale=stale,
         last_error=last_error,
         last_error_at=status.last_error_at if status else None,
@@ -141,5 +149,5 @@ def status_view(
         last_record_at=status.last_record_at if status else None,
         consecutive_failures=status.consecutive_failures if status else 0,
         next_run_at=status.next_run_at if status else None,
-        heartbeat_at=worker.heartbeat_at if worker else None,
+        heartbeat_at=owner.heartbeat_at if owner is not None else None,
     )

@@ -309,7 +309,9 @@ async def test_cursor_inspect_and_reset(api: Api) -> None:
     body = await (await api.client.get("/connectors/zoo-main/cursor", headers=api.admin)).json()
     assert body["cursor"] == '{"page": 2}'
     assert body["batches"] == 2
-    await api.registry.workers.put("w1", WorkerRecord(id="w1", host="h", pid=1, heartbeat_at=NOW))
+    await api.registry.workers.put(
+        "w1", WorkerRecord(id="w1", host="h", pid=1, heartbeat_at=NOW, connectors=["zoo-main"])
+    )
     await api.registry.status.put("zoo-main", ConnectorStatus(connector="zoo-main", state="running", worker="w1"))
     response = await api.client.delete("/connectors/zoo-main/cursor", headers=api.admin)
     assert response.status == 409
@@ -327,13 +329,13 @@ async def test_status_believes_only_live_workers(api: Api) -> None:
     running = ConnectorStatus(connector="zoo-main", state="running", worker="w1", published_total=7)
     await api.registry.status.put("zoo-main", running)
     await api.registry.workers.put(
-        "w1", WorkerRecord(id="w1", host="h", pid=1, heartbeat_at=NOW - timedelta(seconds=2))
+        "w1", WorkerRecord(id="w1", host="h", pid=1, heartbeat_at=NOW - timedelta(seconds=2), connectors=["zoo-main"])
     )
     status = await (await api.client.get("/connectors/zoo-main/status", headers=api.admin)).json()
     assert status["state"] == "running"
     assert status["records_published"] == 7
     await api.registry.workers.put(
-        "w1", WorkerRecord(id="w1", host="h", pid=1, heartbeat_at=NOW - timedelta(minutes=5))
+        "w1", WorkerRecord(id="w1", host="h", pid=1, heartbeat_at=NOW - timedelta(minutes=5), connectors=["zoo-main"])
     )
     status = await (await api.client.get("/connectors/zoo-main/status", headers=api.admin)).json()
     assert status["state"] == "unassigned"
@@ -343,7 +345,9 @@ async def test_status_believes_only_live_workers(api: Api) -> None:
 async def test_status_failed_degraded_and_stale(api: Api) -> None:
     """Failed shows the error; dead letters degrade; nothing produced for two intervals is stale."""
     await _create(api)  # interval 600 s, created at NOW
-    await api.registry.workers.put("w1", WorkerRecord(id="w1", host="h", pid=1, heartbeat_at=NOW))
+    await api.registry.workers.put(
+        "w1", WorkerRecord(id="w1", host="h", pid=1, heartbeat_at=NOW, connectors=["zoo-main"])
+    )
     failed = ConnectorStatus(connector="zoo-main", state="failed", worker="w1", error="FatalConnectorError: 401")
     await api.registry.status.put("zoo-main", failed)
     status = await (await api.client.get("/connectors/zoo-main/status", headers=api.admin)).json()

@@ -1,0 +1,343 @@
+"""Runs each connector on its schedule: never two runs of one connector at once, backoff after failures.
+
+The scheduler owns the connectors its ``owns`` predicate accepts (all of them in ``hub up``; the share of the
+worker group in ``hub worker``), reads their configs and the API's commands from the state tables, runs each
+due connector as its own task, and writes each connector's state to the status topic and its own heartbeat to
+the workers topic. A run that fails is retried after ``backoff_initial_s``, doubling up to ``backoff_max_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from croniter import croniter
+
+from hub.api.keys import Registry
+from hub.api.metrics import HubMetrics
+from hub.api.secrets import MASK, secret_fields
+from hub.api.status import HEARTBEAT_INTERVAL_S, ConnectorStatus, WorkerRecord
+from hub.config import ApiSettings
+from hub.connectors.base import Connector
+from hub.stream.pipeline import SyncProgress, SyncSummary
+from hub.stream.state import ConnectorRecord
+
+__all__ = ["RunConnector", "Scheduler", "next_run_after"]
+
+log = structlog.get_logger(__name__)
+
+RunConnector = Callable[[ConnectorRecord, SyncProgress], Awaitable[SyncSummary]]
+"""Runs one sync of a connector (``hub.api.runner.kafka_runner`` in the hub; fakes in tests)."""
+
+Clock = Callable[[], datetime]
+_MAX_ERROR_CHARS = 2000
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def next_run_after(record: ConnectorRecord, started_at: datetime, now: datetime) -> datetime:
+    """When a connector that last started at ``started_at`` runs next: interval from the start, or next cron."""
+    if record.cron:
+        result: datetime = croniter(record.cron, now).get_next(datetime)
+        return result
+    interval = timedelta(seconds=record.schedule_interval_s or 3600.0)
+    return max(started_at + interval, now)
+
+
+@dataclass
+class _Slot:
+    """What the scheduler tracks for one connector it owns."""
+
+    record: ConnectorRecord
+    status: ConnectorStatus
+    next_run_at: datetime
+    handled_sync_at: datetime | None = None
+    handled_restart_at: datetime | None = None
+    task: asyncio.Task[None] | None = None
+    failures: int = 0
+    progress_published: int = field(default=0)
+
+
+class Scheduler:
+    """Schedules and runs the connectors this process owns.
+
+    Example:
+        scheduler = Scheduler(registry, runner, settings=settings.api, worker_id="w1")
+        async with scheduler:
+            await stop.wait()
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        run: RunConnector,
+        *,
+        settings: ApiSettings,
+        worker_id: str,
+        owns: Callable[[str], bool] | None = None,
+        connector_types: Mapping[str, type[Connector]] | None = None,
+        metrics: HubMetrics | None = None,
+        clock: Clock = _utc_now,
+        tick_s: float = 1.0,
+    ) -> None:
+        self.registry = registry
+        self.worker_id = worker_id
+        self._run = run
+        self._settings = settings
+        self._owns = owns or (lambda name: True)
+        self._types = connector_types or {}
+        self._metrics = metrics
+        self._clock = clock
+        self._tick_s = tick_s
+        self._slots: dict[str, _Slot] = {}
+        self._loop_task: asyncio.Task[None] | None = None
+        self._last_heartbeat = 0.0
+        self._wake = asyncio.Event()
+
+    @property
+    def running(self) -> set[str]:
+        """Connectors with a run in progress in this process."""
+        return {name for name, slot in self._slots.items() if slot.task is not None}
+
+    @property
+    def owned(self) -> set[str]:
+        """Connectors this scheduler currently owns."""
+        return set(self._slots)
+
+    async def start(self) -> None:
+        """Start scheduling in the background (idempotent)."""
+        if self._loop_task is None:
+            self._loop_task = asyncio.create_task(self._loop(), name=f"scheduler-{self.worker_id}")
+
+    async def stop(self) -> None:
+        """Stop scheduling, cancel running syncs (their open transactions abort) and say so (idempotent)."""
+        task, self._loop_task = self._loop_task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        for name in list(self._slots):
+            await self._release(name)
+        with contextlib.suppress(Exception):
+            await self._heartbeat(force=True, stopped=True)
+
+    async def __aenter__(self) -> Scheduler:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def wait_idle(self) -> None:
+        """Wait until no run is in progress (for tests and orderly shutdowns)."""
+        while tasks := [slot.task for slot in self._slots.values() if slot.task is not None]:
+            await asyncio.wait(tasks)
+
+    def poke(self) -> None:
+        """Re-check now instead of at the next tick (e.g. after the worker group changed)."""
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # One bad pass (Kafka briefly away) must not end scheduling; the next tick tries again.
+                log.exception("scheduler.tick_failed", worker=self.worker_id)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._tick_s)
+
+    async def tick(self) -> None:
+        """One pass: catch up with configs and commands, drop what is no longer ours, start what is due."""
+        await self.registry.connectors.refresh()
+        await self.registry.commands.refresh()
+        records = {name: record for name, record in self.registry.connectors.items() if self._owns(name)}
+        for name in set(self._slots) - set(records):
+            await self._release(name)
+        now = self._clock()
+        for name, record in records.items():
+            slot = self._slots.get(name) or await self._adopt(record, now)
+            slot.record = record
+            if record.paused:
+                await self._pause(slot)
+                continue
+            self._apply_commands(slot, now)
+            if slot.task is None and now >= slot.next_run_at:
+                slot.task = asyncio.create_task(self._run_once(slot), name=f"sync-{name}")
+        await self._heartbeat()
+
+    async def _adopt(self, record: ConnectorRecord, now: datetime) -> _Slot:
+        """Take a connector over, carrying on from the status its previous owner wrote."""
+        await self.registry.status.refresh()
+        previous = self.registry.status.get(record.name)
+        status = (
+            ConnectorStatus.model_validate(previous.model_dump())
+            if previous is not None
+            else ConnectorStatus(connector=record.name, state="idle")
+        )
+        status = status.model_copy(update={"worker": self.worker_id})
+        started = status.started_at
+        # A run that was under way when its owner died is run again at once; otherwise the schedule holds.
+        if started is None or status.state in {"running", "failed"}:
+            next_run = now
+        else:
+            next_run = next_run_after(record, started, now)
+        command = self.registry.commands.get(record.name)
+        slot = _Slot(record=record, status=status, next_run_at=next_run, failures=status.consecutive_failures)
+        if command is not None and started is not None:
+            # Commands older than the last run were handled by the previous owner.
+            if command.sync_requested_at and command.sync_requested_at <= started:
+                slot.handled_sync_at = command.sync_requested_at
+            if command.restart_requested_at and command.restart_requested_at <= started:
+                slot.handled_restart_at = command.restart_requested_at
+        self._slots[record.name] = slot
+        log.info("scheduler.adopted", connector=record.name, worker=self.worker_id, next_run_at=next_run.isoformat())
+        return slot
+
+    def _apply_commands(self, slot: _Slot, now: datetime) -> None:
+        command = self.registry.commands.get(slot.record.name)
+        if command is None:
+            return
+        restart = command.restart_requested_at
+        if restart is not None and (slot.handled_restart_at is None or restart > slot.handled_restart_at):
+            slot.handled_restart_at = restart
+            slot.failures = 0
+            slot.next_run_at = now
+            if slot.task is not None:
+                slot.task.cancel()  # the done-callback-free task clears itself; the next tick starts it again
+            log.info("scheduler.restart_requested", connector=slot.record.name)
+        sync = command.sync_requested_at
+        if sync is not None and (slot.handled_sync_at is None or sync > slot.handled_sync_at):
+            slot.handled_sync_at = sync
+            if slot.task is None:
+                slot.next_run_at = now
+            log.info("scheduler.sync_requested", connector=slot.record.name, already_running=slot.task is not None)
+
+    async def _pause(self, slot: _Slot) -> None:
+        await self._cancel(slot)
+        if slot.status.state != "paused":
+            await self._write(slot, state="paused")
+
+    async def _cancel(self, slot: _Slot) -> None:
+        task, slot.task = slot.task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _release(self, name: str) -> None:
+        """Stop running ``name`` here: it was deleted, or the group gave it to another worker."""
+        slot = self._slots.pop(name, None)
+        if slot is not None:
+            await self._cancel(slot)
+            log.info("scheduler.released", connector=name, worker=self.worker_id)
+
+    async def _write(self, slot: _Slot, **changes: object) -> None:
+        slot.status = slot.status.model_copy(
+            update={**changes, "worker": self.worker_id, "updated_at": self._clock(), "next_run_at": slot.next_run_at}
+        )
+        await self.registry.status.put(slot.record.name, slot.status)
+
+    def _scrub(self, record: ConnectorRecord, text: str) -> str:
+        """The error text without any of the connector's secrets (an exception may quote a URL or a header)."""
+        model = self._types.get(record.type)
+        for name in secret_fields(model.config_model if model else None, record.config):
+            value = record.config.get(name)
+            if isinstance(value, str) and value:
+                text = text.replace(value, MASK)
+        return text[:_MAX_ERROR_CHARS]
+
+    async def _run_once(self, slot: _Slot) -> None:
+        record = slot.record
+        started = self._clock()
+        clock = time.monotonic()
+        await self._write(slot, state="running", started_at=started, finished_at=None)
+        slot.progress_published = 0
+
+        def progress(summary: SyncSummary) -> None:
+            slot.progress_published = summary.published
+
+        outcome = "failed"
+        try:
+            summary = await self._run(record, progress)
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            slot.task = None
+            state = "paused" if slot.record.paused else "idle"
+            with contextlib.suppress(Exception):
+                await self._write(slot, state=state, finished_at=self._clock())
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a run raises, the connector is failed and retried
+            slot.failures += 1
+            backoff = min(self._settings.backoff_initial_s * 2 ** (slot.failures - 1), self._settings.backoff_max_s)
+            now = self._clock()
+            slot.next_run_at = now + timedelta(seconds=backoff)
+            error = self._scrub(record, f"{type(exc).__name__}: {exc}")
+            log.warning("scheduler.run_failed", connector=record.name, error=error, retry_in_s=backoff)
+            await self._write(
+                slot,
+                state="failed",
+                finished_at=now,
+                error=error,
+                last_error_at=now,
+                consecutive_failures=slot.failures,
+                last_duration_s=time.monotonic() - clock,
+            )
+        else:
+            outcome = "succeeded"
+            slot.failures = 0
+            now = self._clock()
+            slot.next_run_at = next_run_after(record, started, now)
+            status = slot.status
+            await self._write(
+                slot,
+                state="degraded" if summary.dead_lettered else "idle",
+                finished_at=now,
+                error=None,
+                fetched=summary.fetched,
+                published=summary.published,
+                unchanged=summary.unchanged,
+                deleted=summary.deleted,
+                dead_lettered=summary.dead_lettered,
+                last_success_at=now,
+                last_record_at=now if summary.published or summary.deleted else status.last_record_at,
+                consecutive_failures=0,
+                last_duration_s=time.monotonic() - clock,
+                fetched_total=status.fetched_total + summary.fetched,
+                published_total=status.published_total + summary.published,
+                dead_lettered_total=status.dead_lettered_total + summary.dead_lettered,
+            )
+            log.info("scheduler.run_finished", connector=record.name, published=summary.published)
+        finally:
+            if outcome != "cancelled":
+                slot.task = None
+            if self._metrics is not None:
+                self._metrics.sync_duration.labels(record.name, outcome).observe(time.monotonic() - clock)
+            self._wake.set()
+
+    async def _heartbeat(self, *, force: bool = False, stopped: bool = False) -> None:
+        if not force and time.monotonic() - self._last_heartbeat < HEARTBEAT_INTERVAL_S:
+            return
+        self._last_heartbeat = time.monotonic()
+        record = WorkerRecord(
+            id=self.worker_id,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            heartbeat_at=self._clock(),
+            connectors=sorted(self._slots),
+            stopped=stopped,
+        )
+        await self.registry.workers.put(self.worker_id, record)

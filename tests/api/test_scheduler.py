@@ -1,0 +1,303 @@
+"""The scheduler: schedules, one run at a time per connector, backoff, commands, pause, takeover, heartbeats."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from hub.api.keys import Registry
+from hub.api.scheduler import Scheduler, next_run_after
+from hub.api.status import CommandRecord, ConnectorStatus
+from hub.config import ApiSettings
+from hub.errors import FatalConnectorError, RetriableConnectorError
+from hub.stream.pipeline import SyncProgress, SyncSummary
+from hub.stream.state import ConnectorRecord
+from tests.api.conftest import NOW, SECRET, FakeConnector, memory_registry
+
+SETTINGS = ApiSettings(backoff_initial_s=10, backoff_max_s=35)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FakeRuns:
+    """Records each run; what a run does is set per connector."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.active: dict[str, int] = {}
+        self.max_active: dict[str, int] = {}
+        self.gates: dict[str, asyncio.Event] = {}
+        self.failures: dict[str, Exception] = {}
+        self.summaries: dict[str, SyncSummary] = {}
+
+    async def __call__(self, record: ConnectorRecord, progress: SyncProgress) -> SyncSummary:
+        name = record.name
+        self.calls.append(name)
+        self.active[name] = self.active.get(name, 0) + 1
+        self.max_active[name] = max(self.max_active.get(name, 0), self.active[name])
+        try:
+            if name in self.gates:
+                await self.gates[name].wait()
+            if name in self.failures:
+                raise self.failures[name]
+            summary = self.summaries.get(name, SyncSummary(fetched=3, published=2))
+            progress(summary)
+            return summary
+        finally:
+            self.active[name] -= 1
+
+
+async def _register(registry: Registry, name: str = "zoo", **fields: Any) -> ConnectorRecord:
+    record = ConnectorRecord(
+        name=name,
+        type="fake",
+        config={"base_url": "https://api.public.example/", "token": SECRET},
+        schedule_interval_s=600,
+        created_at=NOW,
+        **fields,
+    )
+    await registry.connectors.put(name, record)
+    return record
+
+
+@pytest.fixture
+def parts() -> tuple[Registry, FakeRuns, Clock, Scheduler]:
+    registry = memory_registry()
+    runs = FakeRuns()
+    clock = Clock()
+    scheduler = Scheduler(
+        registry, runs, settings=SETTINGS, worker_id="w1", clock=clock, connector_types={"fake": FakeConnector}
+    )
+    return registry, runs, clock, scheduler
+
+
+def _status(registry: Registry, name: str = "zoo") -> ConnectorStatus:
+    status = registry.status.get(name)
+    assert status is not None
+    return status
+
+
+async def test_runs_on_its_interval(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """A new connector runs at once, then again only when its interval has passed."""
+    registry, runs, clock, scheduler = parts
+    await _register(registry)
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    status = _status(registry)
+    assert runs.calls == ["zoo"]
+    assert status.state == "idle"
+    assert status.published_total == 2
+    assert status.last_success_at == NOW
+    assert status.next_run_at == NOW + timedelta(seconds=600)
+    clock.advance(599)
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    assert runs.calls == ["zoo"]
+    clock.advance(1)
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    assert runs.calls == ["zoo", "zoo"]
+    assert _status(registry).published_total == 4
+
+
+def test_cron_schedule() -> None:
+    """A cron connector runs at the next cron time."""
+    record = ConnectorRecord(name="c", type="fake", cron="0 */6 * * *")
+    assert next_run_after(record, NOW, NOW + timedelta(minutes=5)) == NOW.replace(hour=18)
+
+
+async def test_never_two_runs_of_one_connector(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """While a run is in progress, due times and sync requests start no second run."""
+    registry, runs, clock, scheduler = parts
+    await _register(registry)
+    runs.gates["zoo"] = asyncio.Event()
+    await scheduler.tick()
+    for _ in range(5):
+        clock.advance(3600)
+        await registry.commands.put("zoo", CommandRecord(connector="zoo", sync_requested_at=clock.now))
+        await scheduler.tick()
+        await asyncio.sleep(0)
+    assert runs.calls == ["zoo"]
+    assert _status(registry).state == "running"
+    runs.gates["zoo"].set()
+    await scheduler.wait_idle()
+    assert runs.max_active == {"zoo": 1}
+
+
+async def test_failures_back_off_and_recover(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """Each failure doubles the wait up to the maximum; a success resets it. Secrets are scrubbed from errors."""
+    registry, runs, clock, scheduler = parts
+    await _register(registry)
+    runs.failures["zoo"] = RetriableConnectorError(f"503 on /api/projects?token={SECRET}", connector="zoo")
+    waits = []
+    for _ in range(3):
+        await scheduler.tick()
+        await scheduler.wait_idle()
+        status = _status(registry)
+        assert status.state == "failed"
+        waits.append((status.next_run_at - clock.now).total_seconds())  # type: ignore[operator]
+        clock.now = status.next_run_at  # type: ignore[assignment]
+    assert waits == [10, 20, 35]
+    status = _status(registry)
+    assert status.consecutive_failures == 3
+    assert status.error is not None
+    assert SECRET not in status.error
+    assert status.error.startswith("RetriableConnectorError: 503 on /api/projects?token=**********")
+    del runs.failures["zoo"]
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    status = _status(registry)
+    assert status.state == "idle"
+    assert status.consecutive_failures == 0
+    assert status.error is None
+    assert status.last_error_at is not None
+
+
+async def test_dead_letters_degrade(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """A run that dead-lettered records leaves the connector degraded."""
+    registry, runs, _, scheduler = parts
+    await _register(registry)
+    runs.summaries["zoo"] = SyncSummary(fetched=5, published=3, dead_lettered=2)
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    status = _status(registry)
+    assert status.state == "degraded"
+    assert status.dead_lettered_total == 2
+
+
+async def test_sync_and_restart_commands(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """Sync runs a connector before it is due; restart stops the current run and starts another."""
+    registry, runs, clock, scheduler = parts
+    await _register(registry)
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    clock.advance(5)
+    await registry.commands.put("zoo", CommandRecord(connector="zoo", sync_requested_at=clock.now))
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    assert runs.calls == ["zoo", "zoo"]
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    assert len(runs.calls) == 2  # one request, one run
+    runs.gates["zoo"] = asyncio.Event()
+    clock.advance(5)
+    await registry.commands.put(
+        "zoo",
+        CommandRecord(
+            connector="zoo", sync_requested_at=clock.now - timedelta(seconds=5), restart_requested_at=clock.now
+        ),
+    )
+    await scheduler.tick()
+    await asyncio.sleep(0)
+    assert runs.active["zoo"] == 1
+    clock.advance(1)
+    await registry.commands.put("zoo", CommandRecord(connector="zoo", restart_requested_at=clock.now))
+    await scheduler.tick()  # cancels the blocked run
+    await asyncio.sleep(0)
+    await scheduler.tick()  # starts it again
+    await asyncio.sleep(0)
+    assert runs.calls == ["zoo"] * 4
+    assert runs.max_active["zoo"] == 1
+    runs.gates["zoo"].set()
+    await scheduler.wait_idle()
+
+
+async def test_pause_stops_a_running_sync(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """Pausing cancels the run in progress and records the paused state; no run starts while paused."""
+    registry, runs, clock, scheduler = parts
+    record = await _register(registry)
+    runs.gates["zoo"] = asyncio.Event()
+    await scheduler.tick()
+    await asyncio.sleep(0)
+    await registry.connectors.put("zoo", record.model_copy(update={"paused": True}))
+    await scheduler.tick()
+    assert scheduler.running == set()
+    assert _status(registry).state == "paused"
+    assert runs.active["zoo"] == 0
+    clock.advance(7200)
+    await scheduler.tick()
+    assert runs.calls == ["zoo"]
+
+
+async def test_takeover_carries_on_from_the_previous_owner(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """A connector whose owner died mid-run is run again at once, its totals kept; old commands are not replayed."""
+    registry, runs, _, scheduler = parts
+    await _register(registry)
+    before = NOW - timedelta(minutes=1)
+    await registry.commands.put("zoo", CommandRecord(connector="zoo", sync_requested_at=before - timedelta(seconds=1)))
+    await registry.status.put(
+        "zoo", ConnectorStatus(connector="zoo", state="running", worker="w0", started_at=before, published_total=40)
+    )
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    status = _status(registry)
+    assert runs.calls == ["zoo"]
+    assert status.worker == "w1"
+    assert status.published_total == 42
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    assert runs.calls == ["zoo"]
+
+
+async def test_releases_what_it_no_longer_owns(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """A connector deleted or given to another worker stops running here."""
+    registry, runs, _, _ = parts
+    owned = {"a", "b"}
+    scheduler = Scheduler(
+        registry, runs, settings=SETTINGS, worker_id="w1", owns=lambda n: n in owned, clock=lambda: NOW
+    )
+    for name in ("a", "b", "c"):
+        await _register(registry, name)
+    runs.gates["a"] = asyncio.Event()
+    await scheduler.tick()
+    await asyncio.sleep(0)
+    assert scheduler.owned == {"a", "b"}
+    owned.discard("a")
+    await scheduler.tick()
+    assert scheduler.owned == {"b"}
+    assert runs.active["a"] == 0
+    await scheduler.wait_idle()
+
+
+async def test_heartbeat_lists_owned_connectors(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """The worker's heartbeat names its connectors; stopping marks it stopped, owning nothing."""
+    registry, _, _, scheduler = parts
+    await _register(registry, "a")
+    await _register(registry, "b")
+    async with scheduler:
+        for _ in range(500):
+            worker = registry.workers.get("w1")
+            if worker is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert worker is not None
+        assert worker.connectors == ["a", "b"]
+        assert not worker.stopped
+    worker = registry.workers.get("w1")
+    assert worker is not None
+    assert worker.stopped
+    assert worker.connectors == []
+
+
+async def test_a_fatal_error_is_reported(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """A fatal connector error marks the run failed with its message."""
+    registry, runs, _, scheduler = parts
+    await _register(registry)
+    runs.failures["zoo"] = FatalConnectorError("401 on /api/me: check the token", connector="zoo")
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    assert _status(registry).error == "FatalConnectorError: 401 on /api/me: check the token"
