@@ -46,7 +46,7 @@ def test_placeholders_and_malformed_values_are_refused(field, value, message):
 def test_unknown_attribute_is_refused():
     """A key that is not a hub attribute is an error, not silently kept or dropped."""
     with pytest.raises(RecordValidationError, match="projectColour"):
-        Project(iri=IRI, project_id="abc", project_name="x", projectColour="green")
+        Project.model_validate({"id": IRI, "projectId": "abc", "projectName": "x", "projectColour": "green"})
 
 
 def test_conformance_reports_missing_mandatory_attributes():
@@ -55,7 +55,9 @@ def test_conformance_reports_missing_mandatory_attributes():
     assert bare.conformance is Conformance.PARTIAL
     assert "projectStatus" in bare.missing_mandatory()
     assert bare.to_jsonld()["conformance"] == "partial"
-    assert examples()["project"].conformance is Conformance.COMPLETE
+    example = examples()["project"]
+    assert isinstance(example, Project)
+    assert example.conformance is Conformance.COMPLETE
 
 
 def test_keys_are_ppsr_attribute_names():

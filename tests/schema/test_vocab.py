@@ -36,9 +36,9 @@ def test_vocabularies_have_every_ppsr_term(enum, size):
 
 def test_labels_are_verbatim_including_ppsr_typos():
     """Labels are PPSR's exact strings: the missing parenthesis and the en dashes stay."""
-    assert vocab.ProjectStatus.NOT_YET_STARTED == "Not yet started"
-    assert vocab.UnRegion.ASIA_CENTRAL_ASIA_143 == "Asia - Central Asia 143)"
-    assert vocab.UnRegion.AMERICAS_SOUTH_AMERICA_005 == "Americas \u2013 South America (005)"
+    assert vocab.ProjectStatus.NOT_YET_STARTED.value == "Not yet started"
+    assert vocab.UnRegion.ASIA_CENTRAL_ASIA_143.value == "Asia - Central Asia 143)"
+    assert vocab.UnRegion.AMERICAS_SOUTH_AMERICA_005.value == "Americas \u2013 South America (005)"
     assert vocab.ProjectScienceType("Physical Sciences - Astronomical And Space Sciences")
     assert vocab.ProjectCountry("United Kingdom of Great Britain and Northern Ireland (the)")
     assert vocab.ScientificProcessInvolved("DIY hacking/making")
