@@ -21,7 +21,7 @@ from hub.errors import SchemaError
 from hub.schema.base import CONTEXT_URL, HubModel
 from hub.schema.jsonld import check_terms, context, term_definitions
 
-__all__ = ["normalise_literals", "to_graph", "to_nquads"]
+__all__ = ["from_nquads", "normalise_literals", "to_graph", "to_nquads"]
 
 
 @functools.cache
@@ -130,3 +130,12 @@ def normalise_literals(graph: Graph) -> Graph:
             o = Literal(o.value, datatype=o.datatype)
         out.add((s, p, o))
     return out
+
+
+def from_nquads(text: str) -> Graph:
+    """Parse default-graph N-Quads (what `to_nquads` and pyld emit for hub records) into an rdflib graph.
+
+    Default-graph N-Quads are N-Triples, so rdflib's N-Triples parser reads them; a named-graph quad is refused
+    by that parser rather than merged silently. (rdflib 7's N-Quads parser warns of its own deprecated API.)
+    """
+    return Graph().parse(data=text, format="nt")
