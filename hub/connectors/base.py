@@ -31,6 +31,7 @@ __all__ = [
     "Pseudonymiser",
     "RawRecord",
     "SyncMode",
+    "skip_idle",
     "unparsed_payload",
     "utc_now",
 ]
@@ -85,6 +86,18 @@ class Batch:
     records: Sequence[RawRecord]
     cursor: str | None
     snapshot_complete: bool = False
+
+
+async def skip_idle(batches: AsyncIterator[Batch], cursor: str | None) -> AsyncIterator[Batch]:
+    """Pass ``batches`` through, leaving out empty ones that move the cursor nowhere.
+
+    A sync of an unchanged platform then yields nothing at all, rather than empty transactions.
+    """
+    last = cursor
+    async for batch in batches:
+        if batch.records or batch.snapshot_complete or batch.cursor != last:
+            last = batch.cursor
+            yield batch
 
 
 class Pseudonymiser(Protocol):
