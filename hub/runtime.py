@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import structlog
 
+from hub.api.kafka import KafkaRegistry, api_topics
+from hub.api.metrics import HubMetrics
+from hub.api.runner import kafka_runner
+from hub.api.service import api_server, ensure_admin_token, worker
+from hub.api.workers import ensure_assignment_topic
 from hub.config import HubSettings
+from hub.errors import ConfigError
 from hub.localkafka import LocalKafka
 from hub.stream.topics import ensure_topics, hub_topics
 
-__all__ = ["kafka_cluster", "run_hub", "run_until_signalled"]
+__all__ = ["kafka_cluster", "run_hub", "run_until_signalled", "run_worker"]
 
 log = structlog.get_logger(__name__)
 
@@ -39,28 +45,56 @@ async def kafka_cluster(settings: HubSettings) -> AsyncIterator[str]:
             await asyncio.to_thread(broker.stop)
 
 
+async def _prepare(settings: HubSettings, bootstrap: str) -> None:
+    check = await ensure_topics(bootstrap, [*hub_topics(settings.stream), *api_topics(settings)], settings.stream)
+    await ensure_assignment_topic(bootstrap, settings)
+    log.info("hub.topics", topics_created=len(check.created), topics_existing=len(check.existing))
+
+
 async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
-    """Bring the hub up and keep it up until ``stop`` is set."""
+    """Bring the hub up and keep it up until ``stop`` is set.
+
+    One process: the Kafka cluster (local unless configured), the hub's topics, the state tables, the HTTP API,
+    and a worker that runs the connectors (it joins the worker group, so ``hub worker`` processes share them).
+    """
+    settings = ensure_admin_token(settings)
     async with kafka_cluster(settings) as bootstrap:
-        check = await ensure_topics(bootstrap, hub_topics(settings.stream), settings.stream)
-        log.info(
-            "hub.up",
-            bootstrap=bootstrap,
-            topics_created=len(check.created),
-            topics_existing=len(check.existing),
-        )
+        await _prepare(settings, bootstrap)
+        metrics = HubMetrics()
+        async with (
+            KafkaRegistry(bootstrap, settings).running() as registry,
+            api_server(settings, registry, bootstrap=bootstrap, metrics=metrics) as server,
+            worker(settings, registry, kafka_runner(bootstrap, settings), bootstrap=bootstrap, metrics=metrics),
+        ):
+            log.info("hub.up", bootstrap=bootstrap, api=server.url)
+            await stop.wait()
+            log.info("hub.stopping")
+
+
+async def run_worker(settings: HubSettings, stop: asyncio.Event) -> None:
+    """Run connectors only (no API), sharing them with the other workers, until ``stop`` is set."""
+    bootstrap = settings.kafka_bootstrap
+    if not bootstrap:
+        raise ConfigError("hub worker needs HUB_KAFKA_BOOTSTRAP: workers join an existing cluster")
+    await _prepare(settings, bootstrap)
+    async with (
+        KafkaRegistry(bootstrap, settings).running() as registry,
+        worker(settings, registry, kafka_runner(bootstrap, settings), bootstrap=bootstrap) as scheduler,
+    ):
+        log.info("worker.up", bootstrap=bootstrap, worker=scheduler.worker_id)
         await stop.wait()
-        log.info("hub.stopping")
 
 
-def run_until_signalled(settings: HubSettings) -> None:
-    """Run the hub in the foreground; SIGINT (Ctrl-C) or SIGTERM stops everything it started."""
+def run_until_signalled(
+    settings: HubSettings, main: Callable[[HubSettings, asyncio.Event], Awaitable[None]] = run_hub
+) -> None:
+    """Run the hub (or ``main``) in the foreground; SIGINT (Ctrl-C) or SIGTERM stops everything it started."""
 
     async def _main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_hub(settings, stop)
+        await main(settings, stop)
 
     asyncio.run(_main())

@@ -99,11 +99,13 @@ def connector_view(record: ConnectorRecord, model: type[Connector] | None) -> Co
 async def _problems(request: web.Request, connector: type[Connector], config: Mapping[str, Any]) -> list[FieldError]:
     """Every problem of ``config`` for ``connector``: schema errors, then refused outbound URLs."""
     try:
-        connector.config_model.model_validate(dict(config))
+        validated = connector.config_model.model_validate(dict(config))
     except ValidationError as exc:
         return field_errors(exc, prefix="config")
     settings = request.app[SETTINGS].api
-    refused = await check_config_urls(config, settings.outbound_allow, resolver=request.app[RESOLVER])
+    # The validated dump includes defaults, so a default URL is checked as well as one sent.
+    effective = validated.model_dump(mode="json")
+    refused = await check_config_urls(effective, settings.outbound_allow, resolver=request.app[RESOLVER])
     return [FieldError(field=f"config.{key}", message=reason) for key, reason in sorted(refused.items())]
 
 

@@ -138,6 +138,16 @@ class Scheduler:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
+    async def release_unowned(self) -> None:
+        """Stop the runs of connectors this worker no longer owns, and say so in the heartbeat at once.
+
+        The worker group awaits this before completing a rebalance, so a connector is never run by two workers.
+        """
+        for name in [name for name in self._slots if not self._owns(name)]:
+            await self._release(name)
+        await self._heartbeat(force=True)
+        self.poke()
+
     async def wait_idle(self) -> None:
         """Wait until no run is in progress (for tests and orderly shutdowns)."""
         while tasks := [slot.task for slot in self._slots.values() if slot.task is not None]:

@@ -1,0 +1,137 @@
+"""The hub's long-running roles, as async context managers: the HTTP API and the connector worker."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+from pydantic import SecretStr
+
+from hub.api.app import make_app
+from hub.api.kafka import kafka_ready_check
+from hub.api.keys import Registry
+from hub.api.metrics import HubMetrics
+from hub.api.scheduler import RunConnector, Scheduler
+from hub.api.workers import WorkerGroup
+from hub.config import HubSettings
+from hub.connectors.base import Connector
+
+__all__ = ["ApiServer", "admin_token_file", "api_server", "ensure_admin_token", "new_worker_id", "worker"]
+
+log = structlog.get_logger(__name__)
+
+
+def new_worker_id() -> str:
+    """A worker id unique across hosts and restarts: host, pid and a random suffix."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def admin_token_file(settings: HubSettings) -> Path:
+    """Where ``hub up`` keeps the admin token it generated when none was configured."""
+    return settings.state_dir / "admin-token"
+
+
+def ensure_admin_token(settings: HubSettings) -> HubSettings:
+    """The settings with an admin token: the configured one, or one generated once into the state directory.
+
+    The generated token is written with mode 0600 and never logged; the log says where it is.
+    """
+    if settings.api.admin_token is not None:
+        return settings
+    path = admin_token_file(settings)
+    if path.exists():
+        token = path.read_text().strip()
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        token = f"hub_admin_{secrets.token_urlsafe(32)}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(token + "\n")
+    log.info("api.admin_token_file", path=str(path))
+    api = settings.api.model_copy(update={"admin_token": SecretStr(token)})
+    return settings.model_copy(update={"api": api})
+
+
+@dataclass(frozen=True)
+class ApiServer:
+    """A running API: its base URL."""
+
+    url: str
+
+
+@asynccontextmanager
+async def api_server(
+    settings: HubSettings,
+    registry: Registry,
+    *,
+    bootstrap: str,
+    metrics: HubMetrics | None = None,
+    connector_types: Mapping[str, type[Connector]] | None = None,
+    extra_routes: Iterable[web.RouteDef] = (),
+) -> AsyncIterator[ApiServer]:
+    """Serve the API on ``settings.api.host:port`` until the block exits."""
+    app = make_app(
+        settings,
+        registry=registry,
+        connector_types=connector_types,
+        ready_check=kafka_ready_check(bootstrap, settings),
+        metrics=metrics,
+        extra_routes=extra_routes,
+    )
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.api.host, settings.api.port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        url = f"http://{host}:{port}"
+        log.info("api.listening", url=url)
+        yield ApiServer(url=url)
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def worker(
+    settings: HubSettings,
+    registry: Registry,
+    run: RunConnector,
+    *,
+    bootstrap: str,
+    worker_id: str | None = None,
+    metrics: HubMetrics | None = None,
+    connector_types: Mapping[str, type[Connector]] | None = None,
+) -> AsyncIterator[Scheduler]:
+    """Join the worker group and run the connectors of the slots it assigns, until the block exits."""
+    worker_id = worker_id or new_worker_id()
+    group: WorkerGroup | None = None
+
+    def owns(name: str) -> bool:
+        return group is not None and group.owns(name)
+
+    scheduler = Scheduler(
+        registry,
+        run,
+        settings=settings.api,
+        worker_id=worker_id,
+        owns=owns,
+        connector_types=connector_types,
+        metrics=metrics,
+    )
+    group = WorkerGroup(bootstrap, settings, worker_id=worker_id, on_change=scheduler.release_unowned)
+    await group.start()
+    await scheduler.start()
+    log.info("worker.started", worker=worker_id)
+    try:
+        yield scheduler
+    finally:
+        await scheduler.stop()
+        await group.stop()
+        log.info("worker.stopped", worker=worker_id)
