@@ -14,7 +14,7 @@ The store's own bookkeeping lives in the named graph `STATE_GRAPH`:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from hub.errors import DumpError
 from hub.schema.iris import BASE, HUB_NS
 
-__all__ = ["STATE_GRAPH", "Change", "HubStore", "TopicPartitionKey"]
+__all__ = ["STATE_GRAPH", "Change", "HubStore", "TopicPartitionKey", "offsets_from_quads"]
 
 #: The named graph of the materialiser's own state (offsets, which Kafka key made which graph).
 STATE_GRAPH = ox.NamedNode(f"{BASE}/graph/materialiser")
@@ -64,6 +64,19 @@ def _offset_node(topic: str, partition: int) -> ox.NamedNode:
     return ox.NamedNode(f"{STATE_GRAPH.value}/offset/{quote(topic, safe='')}/{partition}")
 
 
+def offsets_from_quads(quads: Iterable[ox.Quad]) -> dict[TopicPartitionKey, int]:
+    """Read the partitions' next offsets from state-graph quads (other quads are ignored)."""
+    fields: dict[ox.NamedNode | ox.BlankNode | ox.Triple, dict[ox.NamedNode, str]] = {}
+    for quad in quads:
+        if quad.predicate in (_TOPIC, _PARTITION, _NEXT_OFFSET) and isinstance(quad.object, ox.Literal):
+            fields.setdefault(quad.subject, {})[quad.predicate] = quad.object.value
+    return {
+        (values[_TOPIC], int(values[_PARTITION])): int(values[_NEXT_OFFSET])
+        for values in fields.values()
+        if len(values) == 3
+    }
+
+
 class HubStore:
     """A persistent pyoxigraph store holding the materialised topics.
 
@@ -88,17 +101,7 @@ class HubStore:
 
     def offsets(self) -> dict[TopicPartitionKey, int]:
         """The next offset to read for each partition the store has applied records from."""
-        found: dict[TopicPartitionKey, int] = {}
-        nodes = {q.subject for q in self.store.quads_for_pattern(None, _NEXT_OFFSET, None, STATE_GRAPH)}
-        for node in nodes:
-            assert isinstance(node, ox.NamedNode)  # noqa: S101 - only this class writes the state graph
-            values = {}
-            for predicate in (_TOPIC, _PARTITION, _NEXT_OFFSET):
-                term = next(self.store.quads_for_pattern(node, predicate, None, STATE_GRAPH)).object
-                assert isinstance(term, ox.Literal)  # noqa: S101 - only this class writes the state graph
-                values[predicate] = term.value
-            found[(values[_TOPIC], int(values[_PARTITION]))] = int(values[_NEXT_OFFSET])
-        return found
+        return offsets_from_quads(self.store.quads_for_pattern(None, None, None, STATE_GRAPH))
 
     def _graphs_of(self, topic: str, key: str) -> list[ox.NamedNode]:
         graphs: list[ox.NamedNode] = []
