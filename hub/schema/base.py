@@ -122,6 +122,7 @@ class HubModel(Node):
 
     Attributes:
         iri: the stable IRI (``hub.schema.iris.mint_iri``); the Kafka key.
+        data_quality_flag: what the connector could not map (``dataQualityFlag``), so it is never lost silently.
         ENTITY: the entity topic the record belongs to.
     """
 
@@ -130,6 +131,10 @@ class HubModel(Node):
     HASH_EXCLUDE: ClassVar[frozenset[str]] = frozenset()
 
     iri: Iri = Field(alias="id", description="Stable IRI of the record; its Kafka key.")
+    data_quality_flag: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description="What the connector could not map, one line per flag (field='value': reason).",
+    )
 
     def __init__(self, /, **data: Any) -> None:
         try:

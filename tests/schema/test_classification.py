@@ -70,3 +70,18 @@ def test_row_maps_to_an_annotation(classification_rows):
     assert contribution.created is not None
     assert contribution.created.isoformat() == "2025-01-22T13:03:11+00:00"
     assert [body.value for body in _map(classification_rows[0]).body] == ["T0: Yes"]
+
+
+def test_connector_path_leaves_no_personal_data(classification_rows):
+    """The Zooniverse connector's own export mapping (scrub, then map) also publishes no name, IP or user id."""
+    from hub.connectors.zooniverse_classification import contribution_from_payload, scrub_export_row
+
+    for row in classification_rows:
+        payload = scrub_export_row(row, pseudonymiser=PSEUDONYMISER)
+        contribution = contribution_from_payload(payload, project_id="12345")
+        metadata = json.loads(row["metadata"])
+        for text in (json.dumps(payload), contribution.to_jsonld_bytes().decode(), rdf.to_nquads(contribution)):
+            for secret in (row["user_name"], row["user_ip"], metadata["session"], metadata["user_agent"]):
+                assert secret not in text
+            if row["user_id"]:
+                assert f'"{row["user_id"]}"' not in text
