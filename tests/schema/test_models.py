@@ -1,9 +1,28 @@
 from __future__ import annotations
 
+from typing import Any, get_args
+
 import pytest
+from pydantic import BaseModel
 
 from hub.errors import RecordValidationError, SchemaError
-from hub.schema import ENTITY_MODELS, Conformance, Contribution, Link, Project, ProjectRecord
+from hub.schema import (
+    ENTITY_MODELS,
+    VOCABULARIES,
+    Conformance,
+    Contribution,
+    Dataset,
+    HasTag,
+    Link,
+    MeansOfContact,
+    Project,
+    ProjectMediaType,
+    ProjectRecord,
+    ProjectScienceType,
+    ProjectStatus,
+    ScientificProcessInvolved,
+    UnRegion,
+)
 from hub.schema.examples import examples
 from hub.schema.iris import mint_iri
 
@@ -109,3 +128,187 @@ def test_link_iri_does_not_depend_on_order():
     assert Link.between(a, b, score=0.5, evidence=[]).iri == Link.between(b, a, score=0.5, evidence=[]).iri
     with pytest.raises(RecordValidationError, match="two different"):
         Link.between(a, a, score=1, evidence=[])
+
+
+PPSR_PROJECT_ATTRIBUTES = (
+    "projectId",
+    "projectDateCreated",
+    "projectLastUpdatedDate",
+    "projectName",
+    "projectAim",
+    "projectDescription",
+    "hasTag",
+    "difficultyLevel",
+    "keyword",
+    "projectStatus",
+    "projectStartDate",
+    "projectEndDate",
+    "projectDuration",
+    "projectScienceType",
+    "projectUrl",
+    "unRegions",
+    "language",
+    "projectLocality",
+    "projectResponsiblePartyName",
+    "projectResponsiblePartyContactEmail",
+    "contactPoint",
+    "contactName",
+    "meansOfContact",
+    "contactDetails",
+    "contactPointType",
+    "projectMedia",
+    "projectMediaType",
+    "projectMediaFile",
+    "projectMediaCredit",
+    "projectGeographicLocation",
+    "projectPinLatitude",
+    "projectPinLongitude",
+    "projectGeographicCoverage",
+    "projectGeographicCoverageCentroidLatitude",
+    "projectGeographicCoverageCentroidLongitude",
+    "activity",
+    "projectExternalId",
+    "belongsToProgramme",
+    "projectOriginalRepository",
+    "projectHowToParticipate",
+    "projectTask",
+    "projectIntendedOutcomes",
+    "projectOutcome",
+    "scientificProcessInvolved",
+    "numberOfScientificPublications",
+    "numberOfOtherPublications",
+    "projectAdditionalInformation",
+    "projectCountry",
+    "projectEquipment",
+    "projectExternalLinks",
+    "projectPlannedStartDate",
+    "projectPlannedEndDate",
+    "projectResearchType",
+    "projectScientificCollaborators",
+    "projectAssociatedParty",
+    "projectAssociatedPartyId",
+    "projectAssociatedPartyName",
+    "projectUsFederalSponsor",
+    "projectAssociatedPartyRole",
+    "participationFees",
+    "participationFeeApplicable",
+    "participationFeeAmount",
+    "projectFunding",
+    "projectFundingSource",
+    "projectFundingSourcePercentageAmount",
+    "projectFundingSourceCurrencyAmount",
+    "projectFundingSourceType",
+    "fundingSourceTypeSubsetA",
+    "fundingSourceTypeSubsetB",
+    "projectParticipants",
+    "projectParticipantsNumberOfActive",
+    "projectParticipantsTotalRegistered",
+    "projectParticipantAge",
+)
+PPSR_DATASET_ATTRIBUTES = (
+    "activityId",
+    "dcterms:identifier",
+    "dcterms:dateSubmitted",
+    "dcterms:modified",
+    "datasetStatus",
+    "dcterms:title",
+    "dcterms:abstract",
+    "dcterms:accessRights",
+    "dcterms:bibliographicCitation",
+    "dcterms:rightsHolder",
+    "dcterms:license",
+    "dcterms:language",
+    "datesetStartDate",
+    "datasetEndDate",
+    "methodType",
+    "dataAccessMethod",
+    "methodSpecification",
+    "samplingProtocolDomain",
+    "samplingProtocolMethod",
+    "methodAbstract",
+    "methodUrl",
+    "methodDocUrl",
+    "datasetUpdateFrequency",
+    "datasetExternalUrl",
+    "dcat:downloadURL",
+    "datasetGeographicCoverage",
+    "hasHypothesis",
+    "hasInstrument",
+    "dataQualityAssuranceMethod",
+    "dataQualityAssuranceDescription",
+    "usageGuide",
+    "activityCount",
+    "datasetAssociatedMedia",
+    "datasetAssociatedMediaType",
+    "datasetAssociatedMediaFile",
+    "datasetAssociatedMediaCredit",
+    "dataAccuracyDeclarations",
+    "spatialAccuracy",
+    "temporalAccuracy",
+    "speciesIdentificationAccuracy",
+    "nonTaxonomicAccuracy",
+    "dataManagementPlan",
+    "isDataManagementPolicyDocumented",
+    "dataManagementPolicyDescription",
+    "dataManagementPolicyURL",
+    "dataManagementPolicyDocument",
+    "dataManagementPrinciplesConformance",
+)
+
+
+def _keys(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
+    """JSON keys of a model and of every model nested in it."""
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    keys = set()
+    for name, info in model.model_fields.items():
+        keys.add(info.alias or name)
+        for arg in _nested_models(info.annotation):
+            keys |= _keys(arg, seen)
+    return keys
+
+
+def _nested_models(annotation: object) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _nested_models(arg)]
+
+
+def test_every_ppsr_attribute_is_a_key_with_its_exact_name():
+    """All PPSR 2020.0 project (core + extension) and dataset attributes are modelled under PPSR's names."""
+    assert set(PPSR_PROJECT_ATTRIBUTES) - _keys(Project) == set()
+    assert set(PPSR_DATASET_ATTRIBUTES) - _keys(Dataset) == set()
+
+
+def _with(key: str, label: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": IRI, "projectId": "abc", "projectName": "x"}
+    if key == "meansOfContact":
+        data["contactPoint"] = [{"meansOfContact": label}]
+    elif key == "projectMediaType":
+        data["projectMedia"] = [{"projectMediaType": label, "projectMediaFile": "https://example.org/a.png"}]
+    else:
+        data[key] = label if key == "projectStatus" else [label]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("key", "enum"),
+    [
+        ("projectStatus", ProjectStatus),
+        ("projectScienceType", ProjectScienceType),
+        ("unRegions", UnRegion),
+        ("meansOfContact", MeansOfContact),
+        ("projectMediaType", ProjectMediaType),
+        ("hasTag", HasTag),
+        ("scientificProcessInvolved", ScientificProcessInvolved),
+    ],
+)
+def test_vocabulary_attributes_take_exactly_the_ppsr_labels(key, enum):
+    """Every PPSR label of the attribute's vocabulary is accepted and published verbatim; a variant is refused."""
+    assert VOCABULARIES[key] is enum
+    for member in enum:
+        assert member.value in Project.model_validate(_with(key, member.value)).to_jsonld_bytes().decode()
+    with pytest.raises(RecordValidationError, match=key):
+        Project.model_validate(_with(key, next(iter(enum)).value.upper() + "!"))
