@@ -112,7 +112,9 @@ class QueryRefusedError(DumpError):
     """A SPARQL request the hub will not run or answer; nothing was executed, or the execution was abandoned.
 
     Attributes:
-        reason: ``syntax``, ``update``, ``service``, ``too_many_results``, ``timeout`` or ``format``.
+        reason: ``syntax``, ``update``, ``service``, ``too_many_results``, ``timeout``, ``format`` (no acceptable
+            result format), ``media_type`` (a request body the protocol does not define) or ``store`` (the
+            store failed).
     """
 
     def __init__(self, message: str, *, reason: str) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "TSV",
     "TURTLE",
     "Solutions",
+    "Term",
     "serialize_boolean",
     "serialize_solutions",
     "serialize_triples",

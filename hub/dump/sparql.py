@@ -137,22 +137,50 @@ class SparqlEngine:
             raise QueryRefusedError(f"SPARQL syntax error: {exc}", reason="syntax") from exc
         except ValueError as exc:
             raise QueryRefusedError(f"invalid dataset IRI: {exc}", reason="syntax") from exc
+        # pyoxigraph's result iterators are "unsendable": they must die in this worker thread, never later in the
+        # event loop's thread through the traceback of an exception that still references a frame holding them.
+        # So an error is re-raised afresh, outside the frames that saw the iterator.
+        try:
+            body = self._serialize(answer, media_type, deadline, cancelled)
+        except QueryRefusedError as exc:
+            refusal: tuple[str, str] = (str(exc), exc.reason)
+        except OSError as exc:
+            refusal = (f"the store failed while answering: {exc}", "store")
+        else:
+            return body
+        finally:
+            del answer
+        raise QueryRefusedError(refusal[0], reason=refusal[1])
+
+    def _serialize(
+        self,
+        answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+        media_type: str,
+        deadline: float,
+        cancelled: threading.Event,
+    ) -> bytes:
         if isinstance(answer, ox.QueryBoolean):
             return results.serialize_boolean(bool(answer), media_type)
-        collected: list[object] = []
-        for item in answer:
-            if cancelled.is_set() or time.monotonic() > deadline:
-                raise self._timed_out()
-            if len(collected) >= self.result_limit:
-                raise self._over_limit()
-            collected.append(item)
-        if time.monotonic() > deadline:
-            raise self._timed_out()
         if isinstance(answer, ox.QuerySolutions):
             variables = [variable.value for variable in answer.variables]
-            rows = [tuple(solution[index] for index in range(len(variables))) for solution in collected]  # type: ignore[index]
+            rows: list[tuple[results.Term | None, ...]] = []
+            for solution in answer:
+                self._check(len(rows), deadline, cancelled)
+                rows.append(tuple(solution[index] for index in range(len(variables))))
+            self._check(0, deadline, cancelled)
             return results.serialize_solutions(results.Solutions(variables, rows), media_type)
-        return results.serialize_triples(collected, media_type)  # type: ignore[arg-type]
+        triples: list[ox.Triple] = []
+        for triple in answer:
+            self._check(len(triples), deadline, cancelled)
+            triples.append(triple)
+        self._check(0, deadline, cancelled)
+        return results.serialize_triples(triples, media_type)
+
+    def _check(self, count: int, deadline: float, cancelled: threading.Event) -> None:
+        if cancelled.is_set() or time.monotonic() > deadline:
+            raise self._timed_out()
+        if count >= self.result_limit:
+            raise self._over_limit()
 
     async def run(
         self,
