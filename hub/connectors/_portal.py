@@ -1,17 +1,14 @@
-"""What the portal connectors share: models that carry data-quality flags, and snapshot batching.
+"""What the portal connectors share: snapshot batching, and names kept for the flag-carrying models.
 
-The hub's models (``hub.schema``) have no place for "what the connector could not map", which the connectors
-issue asks to keep on the record. Until ``hub.schema`` grows one, these subclasses add a ``dataQualityFlag`` list
-(one line per flag, ``field='value': reason``) to the entities the portal connectors publish. They are
-otherwise the hub's models unchanged: same entity topic, IRI, types and JSON keys.
+``hub.schema`` now gives every entity a ``dataQualityFlag`` list (``HubModel.data_quality_flag``), so the
+flag-carrying subclasses this module used to define are plain aliases of the schema's models, kept because other
+connectors import them by these names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Annotated
-
-from pydantic import Field
+from typing import TypeAlias
 
 from hub.connectors.base import Batch, RawRecord
 from hub.connectors.cursor import decode_cursor, encode_cursor
@@ -30,34 +27,10 @@ __all__ = [
 #: JSON key of the flag list on a published record.
 FLAG_KEY = "dataQualityFlag"
 
-_Flags = Annotated[
-    list[Annotated[str, Field(min_length=1)]],
-    Field(default_factory=list, alias=FLAG_KEY, description="What the connector could not map, one line each."),
-]
-
-
-class FlaggedProject(Project):
-    """A `Project` with the connector's data-quality flags."""
-
-    data_quality_flag: _Flags
-
-
-class FlaggedOrganisation(Organisation):
-    """An `Organisation` with the connector's data-quality flags."""
-
-    data_quality_flag: _Flags
-
-
-class FlaggedContribution(Contribution):
-    """A `Contribution` with the connector's data-quality flags."""
-
-    data_quality_flag: _Flags
-
-
-class FlaggedStatistics(ContributionStatistics):
-    """`ContributionStatistics` with the connector's data-quality flags."""
-
-    data_quality_flag: _Flags
+FlaggedProject: TypeAlias = Project
+FlaggedOrganisation: TypeAlias = Organisation
+FlaggedContribution: TypeAlias = Contribution
+FlaggedStatistics: TypeAlias = ContributionStatistics
 
 
 def snapshot_offset(cursor: str | None, *, connector: str) -> int:

@@ -23,13 +23,13 @@ from pydantic import Field, HttpUrl
 from typing_extensions import override
 
 from hub.connectors._parsing import clean_text, decode_wkb_point, normalise_url, parse_bool, parse_date, split_list
-from hub.connectors._portal import FlaggedProject, snapshot_batches, snapshot_offset
+from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors._vocab import FlagCollector, load_tables
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, unparsed_payload
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri, platform_iri
-from hub.schema.models import ProjectAssociatedParty, ProjectGeographicLocation, ProjectParticipants
+from hub.schema.models import Project, ProjectAssociatedParty, ProjectGeographicLocation, ProjectParticipants
 from hub.schema.vocab import ProjectAssociatedPartyRole
 
 __all__ = ["FIELD_ALIASES", "CitizenScienceGovConfig", "CitizenScienceGovConnector", "canonical_fields"]
@@ -162,7 +162,7 @@ class CitizenScienceGovConnector(Connector):
             f"https://citizenscience.gov/catalog/{record.native_id}/"
         )
         return [
-            FlaggedProject(
+            Project(
                 iri=mint_iri("project", PLATFORM, record.native_id),
                 project_id=record.native_id,
                 project_name=name,

@@ -23,7 +23,7 @@ from yarl import URL
 
 from hub.connectors._http import HttpClient, Response
 from hub.connectors._mapping_spec import TARGETS, MappingSpec, build_transforms, dig, load_mapping
-from hub.connectors._portal import FlaggedProject, snapshot_batches, snapshot_offset
+from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors._vocab import FlagCollector
 from hub.connectors.base import (
     Batch,
@@ -38,7 +38,7 @@ from hub.connectors.base import (
 from hub.errors import ConfigError, FatalConnectorError, RecordValidationError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri, platform_iri
-from hub.schema.models import ProjectGeographicLocation, ProjectMedia
+from hub.schema.models import Project, ProjectGeographicLocation, ProjectMedia
 from hub.schema.vocab import ProjectMediaType
 
 __all__ = ["DeclarativeConfig", "DeclarativeConnector"]
@@ -291,11 +291,11 @@ class DeclarativeConnector(Connector):
             return kept or None
         return None if self.spec.is_empty(value) else value
 
-    def _build(self, record: RawRecord, data: dict[str, Any], flags: FlagCollector) -> FlaggedProject:
+    def _build(self, record: RawRecord, data: dict[str, Any], flags: FlagCollector) -> Project:
         # A value the standard refuses costs that attribute, not the record: drop it, flag it, try again.
         for _ in range(len(data) + 1):
             try:
-                return FlaggedProject(**data, data_quality_flag=flags.texts())
+                return Project(**data, data_quality_flag=flags.texts())
             except RecordValidationError as exc:
                 bad = set()
                 for error in exc.errors:

@@ -19,13 +19,13 @@ from pydantic import Field, HttpUrl
 from typing_extensions import override
 
 from hub.connectors._parsing import normalise_url, parse_bool, parse_date, parse_float, strip_html
-from hub.connectors._portal import FlaggedOrganisation, FlaggedProject, snapshot_batches, snapshot_offset
+from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors._vocab import FlagCollector, load_tables
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, unparsed_payload
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri, platform_iri
-from hub.schema.models import ProjectFunding, ProjectGeographicLocation, ProjectMedia
+from hub.schema.models import Organisation, Project, ProjectFunding, ProjectGeographicLocation, ProjectMedia
 from hub.schema.vocab import HasTag, ProjectMediaType
 
 __all__ = ["EucsConfig", "EucsConnector"]
@@ -105,14 +105,14 @@ class EucsConnector(Connector):
             return [self._project(record, payload)]
         raise self.skip(record, f"unknown record kind {record.kind!r}")
 
-    def _organisation(self, record: RawRecord, org: Mapping[str, Any]) -> FlaggedOrganisation:
+    def _organisation(self, record: RawRecord, org: Mapping[str, Any]) -> Organisation:
         flags = FlagCollector()
         name = strip_html(_text(org.get("name")))
         if not name:
             raise self.skip(record, "organisation has no name")
         url = _url_or_flag(org.get("url"), "url", flags)
         # contactPoint and contactPointEmail name a person: never published (STANDARD 6.8).
-        return FlaggedOrganisation(
+        return Organisation(
             iri=mint_iri("organisation", PLATFORM, record.native_id),
             name=name,
             url=url,
@@ -121,7 +121,7 @@ class EucsConnector(Connector):
             data_quality_flag=flags.texts(),
         )
 
-    def _project(self, record: RawRecord, project: Mapping[str, Any]) -> FlaggedProject:
+    def _project(self, record: RawRecord, project: Mapping[str, Any]) -> Project:
         tables = load_tables("eucs")
         flags = FlagCollector()
         name = strip_html(_text(project.get("name")))
@@ -156,7 +156,7 @@ class EucsConnector(Connector):
         origin_url = _url_or_flag(project.get("originURL"), "originURL", flags)
 
         funding_body = _label(project.get("fundingBody"), "body")
-        return FlaggedProject(
+        return Project(
             iri=mint_iri("project", PLATFORM, record.native_id),
             project_id=record.native_id,
             project_name=name,

@@ -21,7 +21,7 @@ from pydantic import Field, HttpUrl
 from typing_extensions import override
 
 from hub.connectors._http import HttpClient
-from hub.connectors._portal import FlaggedProject, snapshot_batches, snapshot_offset
+from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors.base import (
     Batch,
     Clock,
@@ -35,6 +35,7 @@ from hub.connectors.base import (
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
 from hub.schema.iris import platform_iri
+from hub.schema.models import Project
 from hub.schema.ppsr import project_from_ppsr
 
 __all__ = ["PpsrFeedConfig", "PpsrFeedConnector", "decode_feed"]
@@ -147,7 +148,7 @@ class PpsrFeedConnector(Connector):
         data = result.project.model_dump(exclude_defaults=True)
         hosted = platform_iri(self.platform)
         data["hostedOn"] = [*data.get("hostedOn", []), *([hosted] if hosted not in data.get("hostedOn", []) else [])]
-        return [FlaggedProject(**data, data_quality_flag=sorted(set(flags)))]
+        return [Project(**data, data_quality_flag=sorted(set(flags)))]
 
 
 def _withhold_emails(payload: Mapping[str, Any], flags: list[str]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hub.connectors._portal import FlaggedProject
 from hub.connectors.citizenscience_gov import (
     CitizenScienceGovConfig,
     CitizenScienceGovConnector,
@@ -16,6 +15,7 @@ from hub.connectors.citizenscience_gov import (
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri
+from hub.schema.models import Project
 from tests.connectors.portal_replay import (
     base_url,
     by_iri,
@@ -66,9 +66,9 @@ async def from_feed(aiohttp_server):
     return batches, by_iri(map_all(connector, batches))
 
 
-def project(models: Mapping[str, HubModel], native_id: int) -> FlaggedProject:
+def project(models: Mapping[str, HubModel], native_id: int) -> Project:
     model = models[iri(native_id)]
-    assert isinstance(model, FlaggedProject)
+    assert isinstance(model, Project)
     return model
 
 

@@ -11,11 +11,11 @@ from aiohttp import web
 
 from hub.connectors import Batch, build_connector
 from hub.connectors._mapping_spec import load_mapping
-from hub.connectors._portal import FlaggedProject
 from hub.connectors.declarative import DeclarativeConfig, DeclarativeConnector
 from hub.errors import ConfigError, FatalConnectorError, SkippableRecordError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri, platform_iri
+from hub.schema.models import Project
 from tests.connectors.portal_replay import REQUESTS, by_iri, collect, fixture_text, http_client, map_all, replay_app
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "mappings" / "iesaisties-lv.yaml"
@@ -65,9 +65,9 @@ def mapped(connector: DeclarativeConnector, batches: Sequence[Batch]) -> Mapping
     return by_iri([model for record in records for model in connector.map(record)])
 
 
-def project(models: Mapping[str, HubModel], post_id: int) -> FlaggedProject:
+def project(models: Mapping[str, HubModel], post_id: int) -> Project:
     model = models[iri(post_id)]
-    assert isinstance(model, FlaggedProject)
+    assert isinstance(model, Project)
     return model
 
 
@@ -267,7 +267,7 @@ async def test_bearer_auth_and_next_links_are_followed_on_the_same_host(aiohttp_
         connector = build_connector("declarative", config, http=http)
         batches = await collect(connector)
     assert seen_auth == ["Bearer s3cret", "Bearer s3cret"]
-    names = sorted(m.project_name for m in map_all(connector, batches) if isinstance(m, FlaggedProject))
+    names = sorted(m.project_name for m in map_all(connector, batches) if isinstance(m, Project))
     assert names == ["A", "B"]
 
 

@@ -9,11 +9,11 @@ import orjson
 import pytest
 from aiohttp import web
 
-from hub.connectors._portal import FlaggedOrganisation, FlaggedProject
 from hub.connectors.base import RawRecord
 from hub.connectors.eucs import EucsConfig, EucsConnector
 from hub.errors import FatalConnectorError, SkippableRecordError
 from hub.schema.iris import mint_iri
+from hub.schema.models import Organisation, Project
 from tests.connectors.portal_replay import (
     REQUESTS,
     base_url,
@@ -69,7 +69,7 @@ async def test_vespawatch_maps_status_dates_pin_science_types_and_organisation(s
     """A known project: Vespawatch (id 184), active since 2018-02-01, INBO's, pinned in Brussels."""
     _, models, _ = synced
     project = models[project_iri(184)]
-    assert isinstance(project, FlaggedProject)
+    assert isinstance(project, Project)
     assert project.project_name == "Vespawatch"
     assert project.project_status == "Active"
     assert project.project_start_date == datetime(2018, 2, 1, tzinfo=UTC)
@@ -97,7 +97,7 @@ async def test_url_without_scheme_gets_https_and_running_projects_only_plan_thei
     """'www.cowslips.eu' becomes https://www.cowslips.eu; a periodically active project's end is planned."""
     _, models, _ = synced
     project = models[project_iri(185)]
-    assert isinstance(project, FlaggedProject)
+    assert isinstance(project, Project)
     assert project.project_url == "https://www.cowslips.eu"
     assert project.project_status == "Periodically active"
     assert project.project_end_date is None
@@ -109,7 +109,7 @@ async def test_cordis_origin_becomes_original_repository_and_external_id(synced)
     """SCENT came from CORDIS: the origin hints are kept, and its actual end date is an end date."""
     _, models, _ = synced
     project = models[project_iri(181)]
-    assert isinstance(project, FlaggedProject)
+    assert isinstance(project, Project)
     assert project.project_original_repository == ["CORDIS"]
     assert project.project_external_id == ["CORDIS:Grant agreement ID: 688930"]
     assert project.project_external_links == ["https://cordis.europa.eu/project/id/688930"]
@@ -122,11 +122,11 @@ async def test_what_cannot_be_mapped_is_flagged_on_the_record(synced):
     """A 'website under construction' URL, an unknown topic and blank coordinates are flags, not guesses."""
     _, models, _ = synced
     seeds = models[project_iri(234)]
-    assert isinstance(seeds, FlaggedProject)
+    assert isinstance(seeds, Project)
     assert seeds.project_url is None
     assert any(flag.startswith("url='*Website under construction") for flag in seeds.data_quality_flag)
     noise = models[project_iri(9001)]
-    assert isinstance(noise, FlaggedProject)
+    assert isinstance(noise, Project)
     assert noise.data_quality_flag == ["topic='Smart cities': no PPSR projectScienceType for this value"]
     assert noise.project_science_type == ["Biological Sciences - Zoology"]
     assert noise.project_geographic_location == []
@@ -139,7 +139,7 @@ async def test_organisations_are_published_without_contact_persons(synced):
     """Organisations keep name and URL (scheme added) and never the contact person or e-mail."""
     _, models, _ = synced
     inbo = models[mint_iri("organisation", "eu-citizen-science", 66)]
-    assert isinstance(inbo, FlaggedOrganisation)
+    assert isinstance(inbo, Organisation)
     assert inbo.url == "https://www.inbo.be"
     for model in models.values():
         document = model.to_jsonld_bytes().decode()

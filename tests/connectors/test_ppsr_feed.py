@@ -9,10 +9,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from hub.connectors import Batch
-from hub.connectors._portal import FlaggedProject
 from hub.connectors.ppsr_feed import PpsrFeedConfig, PpsrFeedConnector, decode_feed
 from hub.errors import FatalConnectorError, SkippableRecordError
 from hub.schema.iris import mint_iri, platform_iri
+from hub.schema.models import Project
 from tests.connectors.portal_replay import FIXTURES, by_iri, collect, http_client, map_all, replay_app
 
 FEED = (FIXTURES / "ppsr_feed" / "CSInventory_PPSR.json").read_bytes()
@@ -61,7 +61,7 @@ async def test_hedgehog_street_is_ingested_with_its_problems_as_flags(synced):
     """A known record: status Active, start 2011-12-31T23:59:59Z, 'Unknown' end and 'UTF-8' language left out."""
     _, _, models = synced
     hedgehogs = models[jrc("1")]
-    assert isinstance(hedgehogs, FlaggedProject)
+    assert isinstance(hedgehogs, Project)
     assert hedgehogs.project_name == "Hedgehogstreet"
     assert hedgehogs.project_status == "Active"
     assert hedgehogs.project_start_date == datetime(2011, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -80,11 +80,11 @@ async def test_contact_emails_are_withheld_and_said_so(synced):
     for model in models.values():
         assert "@example.org" not in model.to_jsonld_bytes().decode()
     butterflies = models[jrc("21")]
-    assert isinstance(butterflies, FlaggedProject)
+    assert isinstance(butterflies, Project)
     assert butterflies.contact_point == []
     assert "contactPoint[0]: e-mail address withheld (may name a person)" in butterflies.data_quality_flag
     molluscs = models[jrc("8")]
-    assert isinstance(molluscs, FlaggedProject)
+    assert isinstance(molluscs, Project)
     assert molluscs.contact_point[0].contact_details == "http://www.biodiversityireland.ie/contact-us/"
     assert molluscs.project_end_date == datetime(2014, 12, 31, 23, 59, 59, tzinfo=UTC)
 
@@ -93,10 +93,10 @@ async def test_mojibake_is_repaired_and_a_near_miss_label_dropped_with_a_hint(sy
     """'FÃ¦lled' becomes 'Fælled'; a science type one word off PPSR is dropped with a did-you-mean flag."""
     _, _, models = synced
     bioblitz = models[jrc("49")]
-    assert isinstance(bioblitz, FlaggedProject)
+    assert isinstance(bioblitz, Project)
     assert bioblitz.project_name == "Bioblitz 2014 Kalvebod Fælled, Denmark"
     birds = models[jrc("26")]
-    assert isinstance(birds, FlaggedProject)
+    assert isinstance(birds, Project)
     assert birds.project_science_type == []
     assert any(
         "did you mean 'Environmental Sciences - Environmental Science And Management'" in flag
