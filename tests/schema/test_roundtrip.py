@@ -7,13 +7,15 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 from pyld import jsonld as pyld
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from hub.errors import SchemaError
-from hub.schema import HubModel, Node, jsonld, rdf
+from hub.schema import HubModel, Node, Project, jsonld, rdf
 from hub.schema.anonymise import Pseudonymiser
 from hub.schema.classification import contribution_from_classification_row
 from hub.schema.examples import examples
@@ -157,3 +159,19 @@ def test_every_model_key_and_type_has_a_term():
             assert (computed.alias or name) in terms, (cls.__name__, name)
         for type_term in cls.TYPES:
             assert type_term in terms, (cls.__name__, type_term)
+
+
+_OPTIONAL_PROJECT_KEYS = sorted(
+    set(examples()["project"].to_jsonld()) - {"@context", "id", "type", "projectId", "projectName", "conformance"}
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sets(st.sampled_from(_OPTIONAL_PROJECT_KEYS)))
+def test_any_subset_of_project_attributes_gives_the_reference_rdf(keys):
+    """Whatever attributes a listing has, pyld(fast JSON) equals the reference mapping."""
+    full = examples()["project"].to_jsonld()
+    doc = {k: v for k, v in full.items() if k in keys or k in {"id", "projectId", "projectName"}}
+    model = Project.from_jsonld(doc)
+    reference = rdf.normalise_literals(rdf.to_graph(model))
+    assert isomorphic(reference, rdf.normalise_literals(_pyld_graph(model)))
