@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from hub.cli._root import main
+from hub.cli.api import api
+from hub.cli.connectors import connectors
 from hub.cli.kafka import kafka
+from hub.cli.partners import partners
+from hub.cli.sync import sync
 from hub.cli.up import up
 from hub.cli.validate import validate
 from hub.cli.version import version
+from hub.cli.worker import worker
 
 main.add_command(version)
 main.add_command(kafka)
 main.add_command(up)
+main.add_command(worker)
+main.add_command(connectors)
+main.add_command(partners)
+main.add_command(api)
 main.add_command(validate)
+main.add_command(sync)
 
 __all__ = ["main"]

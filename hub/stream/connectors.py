@@ -1,0 +1,64 @@
+"""Build a connector from its stored configuration (a ``ConnectorRecord``) through the connector registry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import yaml
+from pydantic import ValidationError
+
+from hub.config import HubSettings
+from hub.connectors import Connector, HttpClient, build_connector
+from hub.errors import ConfigError
+from hub.schema.anonymise import Pseudonymiser
+from hub.stream.state import ConnectorRecord
+
+__all__ = ["build_from_record", "open_connector", "record_from_file"]
+
+
+def build_from_record(record: ConnectorRecord, *, http: HttpClient, settings: HubSettings) -> Connector:
+    """The connector a stored record describes, with the hub's pseudonymiser.
+
+    Raises:
+        ConfigError: unknown connector type or invalid config, naming each offending field.
+    """
+    return build_connector(
+        record.type, record.config, http=http, pseudonymiser=Pseudonymiser(settings.anonymisation_secret)
+    )
+
+
+@asynccontextmanager
+async def open_connector(record: ConnectorRecord, settings: HubSettings) -> AsyncIterator[Connector]:
+    """A connector with its own HTTP session, closed when the block exits."""
+    async with aiohttp.ClientSession() as session:
+        yield build_from_record(record, http=HttpClient(session), settings=settings)
+
+
+def record_from_file(path: Path, *, name: str | None = None) -> ConnectorRecord:
+    """Read a connector definition from YAML: ``type``, ``config`` and optionally ``name``.
+
+    Raises:
+        ConfigError: the file is missing, is not YAML, or does not describe a connector; the message names the
+            file and the field.
+    """
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the connector definition: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with 'type' and 'config', got {type(data).__name__}")
+    if "type" not in data or "config" not in data:
+        raise ConfigError(f"{path}: a connector definition needs 'type' and 'config'; found keys {sorted(data)}")
+    data.setdefault("name", name or path.stem)
+    if name is not None:
+        data["name"] = name
+    try:
+        return ConnectorRecord.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False))
+        raise ConfigError(
+            f"{path}: invalid connector definition: {problems}", errors=[dict(e) for e in exc.errors()]
+        ) from exc
