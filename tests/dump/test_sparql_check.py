@@ -60,7 +60,7 @@ def test_service_is_refused(query: str) -> None:
 )
 def test_updates_are_refused(query: str) -> None:
     """SPARQL Update of any kind is refused with a message saying data changes only through Kafka."""
-    with pytest.raises(QueryRefusedError, match="SPARQL Update .* is not allowed") as caught:
+    with pytest.raises(QueryRefusedError, match=r"SPARQL Update .* is not allowed") as caught:
         check_query(query)
     assert caught.value.reason == "update"
 
