@@ -119,6 +119,7 @@ class ZooniverseConnector(Connector):
             # Newest first: a page answering 304 holds nothing new, and neither do the older ones after it. A
             # resumed run must not ask conditionally: the pages it still has to read were changed.
             page_cache = None if resume else cache
+            read_any = False
             async for page in paginate(
                 self.http,
                 first,
@@ -129,6 +130,7 @@ class ZooniverseConnector(Connector):
             ):
                 if page.not_modified:
                     break
+                read_any = True
                 projects = [p for p in _list(page.data, "projects") if _changed(p, since)]
                 records: list[RawRecord] = []
                 for project in projects:
@@ -138,7 +140,8 @@ class ZooniverseConnector(Connector):
                         records.extend([r async for r in self._workflows(str(project.get("id")), headers)])
                 yield Batch(records, cursor_for(run_max=run_max, resume=page.next_url))
             since = run_max
-            yield Batch([], cursor_for(phase="organisations"))
+            if read_any:
+                yield Batch([], cursor_for(phase="organisations"))
 
         if self.config.include_organisations:
             url = f"{self.api_root}/organizations?page_size={self.config.page_size}"

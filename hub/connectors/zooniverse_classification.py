@@ -134,6 +134,8 @@ def _summary(value: Any) -> str:
         return value
     if isinstance(value, bool | int | float):
         return str(value)
+    if value is None or value == []:
+        return "no answer"
     if isinstance(value, list):
         if all(isinstance(v, str) for v in value):
             return "; ".join(value)
