@@ -56,6 +56,7 @@ def examples() -> dict[str, HubModel]:
         project_date_created="2022-06-23T18:00:32Z",
         project_last_updated_date="2022-06-24T07:32:57Z",
         project_name="Time to Restore: Connecting People, Plants, and Pollinators",
+        project_name_i18n={"es": "Tiempo para restaurar: personas, plantas y polinizadores"},
         project_aim="Help pollinators by tracking flowering and seed timing of plants",
         project_description="When planting to support pollinators, timing matters.",
         project_task="Track flowering and seed timing of one or more nectar plants where you live",

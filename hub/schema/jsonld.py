@@ -102,14 +102,18 @@ def _walk(node: Any, path: str, json_terms: frozenset[str]) -> Iterator[str]:
         if key not in terms and key not in {"id", "type"}:
             yield f"{path}.{key}"
             continue
-        if key in json_terms:  # an rdf:JSON literal: its inner keys are data, not terms
+        if key in json_terms:  # an rdf:JSON literal or a language map: its keys are data, not terms
             continue
         yield from _walk(value, f"{path}.{key}", json_terms)
 
 
 @functools.cache
 def _json_terms() -> frozenset[str]:
-    return frozenset(term for term, d in term_definitions().items() if d.get("@type") == "@json")
+    return frozenset(
+        term
+        for term, d in term_definitions().items()
+        if d.get("@type") == "@json" or d.get("@container") == "@language"
+    )
 
 
 def check_terms(document: Mapping[str, Any]) -> None:

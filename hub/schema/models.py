@@ -316,6 +316,15 @@ class Project(HubModel):
     project_funding: list[ProjectFunding] = Field(default_factory=list)
     project_participants: ProjectParticipants | None = None
 
+    # Translations (JSON-LD language maps): {"lv": "...", "en": "..."}; same RDF properties as the plain keys.
+    project_name_i18n: dict[LanguageTag, Text] = Field(default_factory=dict, alias="projectName_i18n")
+    project_aim_i18n: dict[LanguageTag, Text] = Field(default_factory=dict, alias="projectAim_i18n")
+    project_description_i18n: dict[LanguageTag, Text] = Field(default_factory=dict, alias="projectDescription_i18n")
+    project_how_to_participate_i18n: dict[LanguageTag, Text] = Field(
+        default_factory=dict, alias="projectHowToParticipate_i18n"
+    )
+    project_task_i18n: dict[LanguageTag, Text] = Field(default_factory=dict, alias="projectTask_i18n")
+
     # hub extensions
     hosted_on: list[Iri] = Field(default_factory=list, description="Platform IRIs that list this project.")
     responsible_party: Iri | None = Field(None, description="Organisation IRI of projectResponsiblePartyName.")

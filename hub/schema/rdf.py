@@ -81,6 +81,12 @@ def _add_node(graph: Graph, node: Mapping[str, Any]) -> RdfNode:
         if coercion == "@json":
             graph.add((subject, predicate, _json_literal(value)))
             continue
+        if definition.get("@container") == "@language":
+            # A language map: one language-tagged literal per entry (JSON-LD lower-cases the tags).
+            for language, text in value.items():
+                for item in text if isinstance(text, list) else [text]:
+                    graph.add((subject, predicate, Literal(item, lang=language.lower())))
+            continue
         for item in value if isinstance(value, list) else [value]:
             obj: RdfNode
             if isinstance(item, Mapping):

@@ -54,6 +54,7 @@ def test_validation_error_names_the_field_path_and_the_value():
         ("project_start_date", "Unknown", "datetime"),
         ("project_url", "www.example.org", r"http\(s\) URL"),
         ("project_start_date", "2020-01-01T00:00:00", "timezone"),
+        ("project_name_i18n", {"UTF-8": "x"}, "character set"),
     ],
 )
 def test_placeholders_and_malformed_values_are_refused(field, value, message):

@@ -96,6 +96,11 @@ def test_project_example_gives_the_expected_triples():
     assert (subject, DCTERMS.identifier, Literal("9b873aa0-0c23-53d5-95ae-c12902e8cae7")) in graph
     assert (subject, PROV.startedAtTime, Literal("2022-06-23T07:00:00Z", datatype=XSD.dateTime)) in graph
     assert (subject, PPSR.projectStatus, Literal("Active")) in graph
+    assert (
+        subject,
+        DCTERMS.title,
+        Literal("Tiempo para restaurar: personas, plantas y polinizadores", lang="es"),
+    ) in graph
     assert (subject, URIRef(f"{HUB_NS}hostedOn"), URIRef(f"{BASE}/id/platform/scistarter")) in graph
 
 
