@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -38,7 +39,7 @@ from hub.config import HubSettings
 from hub.connectors.base import Connector
 from hub.stream.state import PartnerSubscription
 
-__all__ = ["api_routes", "make_app"]
+__all__ = ["api_routes", "make_app", "openapi_document"]
 
 CleanupContext = Callable[[web.Application], AbstractAsyncContextManager[None]]
 _DESCRIPTION = (
@@ -50,6 +51,11 @@ _DESCRIPTION = (
 def api_routes() -> ApiRoutes:
     """Every route of the API, in the order the OpenAPI document lists them."""
     return ApiRoutes(specs=[*connectors.routes.specs, *partners.routes.specs, *tokens.routes.specs, *ops.routes.specs])
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document the app serves at ``/openapi.json``."""
+    return api_routes().openapi(title="CitSci Hub API", version=__version__, description=_DESCRIPTION)
 
 
 async def _always_ready() -> dict[str, str]:
@@ -139,7 +145,7 @@ def make_app(
     hub_metrics = metrics or HubMetrics()
     hub_metrics.watch_status(registry.status, router_lag)
     app[METRICS] = hub_metrics
-    app[OPENAPI] = routes.openapi(title="CitSci Hub API", version=__version__, description=_DESCRIPTION)
+    app[OPENAPI] = openapi_document()
     routes.add_to(app.router)
     app.router.add_routes(list(extra_routes))
     app.cleanup_ctx.extend(cleanup)

@@ -11,6 +11,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
+from hub.api import connectors as api_connectors
+from hub.api import partners as api_partners
+from hub.api import problems as api_problems
+from hub.api import scheduler as api_scheduler
+from hub.api import tokens as api_tokens
 from hub.api.app import make_app
 from hub.api.auth import TokenRecord, hash_token, new_token
 from hub.api.keys import Registry
@@ -111,6 +116,14 @@ def api_settings(**api: Any) -> HubSettings:
 
 
 MakeApi = Callable[..., Awaitable[Api]]
+
+
+@pytest.fixture(autouse=True)
+def _uncached_loggers() -> None:
+    """Undo structlog's logger caching from earlier tests (e.g. CLI runs), so that capture_logs() sees events."""
+    for module in (api_connectors, api_partners, api_problems, api_scheduler, api_tokens):
+        # A cached lazy proxy keeps its first logger in an instance attribute "bind"; dropping it re-resolves.
+        vars(module.log).pop("bind", None)
 
 
 @pytest.fixture

@@ -1,0 +1,137 @@
+"""``hub connectors ...``: register, inspect and run connectors through the hub API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from hub.cli.api import ApiClient, echo_json, pass_client
+
+__all__ = ["connectors"]
+
+
+def _definition(path: Path) -> dict[str, Any]:
+    """A connector definition from YAML or JSON: ``name``, ``type``, ``config`` and schedule fields."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"{path}: cannot read the connector definition: {exc}") from exc
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path}: expected a mapping with name, type and config")
+    return data
+
+
+@click.group()
+def connectors() -> None:
+    """Register, inspect and run connectors (through the hub API)."""
+
+
+@connectors.command("list")
+@pass_client
+def list_connectors(client: ApiClient) -> None:
+    """List the connectors this token may see."""
+    echo_json(client.call("GET", "/connectors"))
+
+
+@connectors.command()
+@click.argument("name")
+@pass_client
+def get(client: ApiClient, name: str) -> None:
+    """Show a connector's configuration (secrets masked)."""
+    echo_json(client.call("GET", f"/connectors/{name}"))
+
+
+@connectors.command()
+@click.option("-f", "--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--name", help="Override the name in the file.")
+@pass_client
+def create(client: ApiClient, path: Path, name: str | None) -> None:
+    """Register a connector from a YAML file (see examples/connectors/)."""
+    body = _definition(path)
+    if name:
+        body["name"] = name
+    body.setdefault("name", path.stem)
+    echo_json(client.call("POST", "/connectors", body=body))
+
+
+@connectors.command()
+@click.option("-f", "--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--name", help="Override the name in the file.")
+@pass_client
+def apply(client: ApiClient, path: Path, name: str | None) -> None:
+    """Create or replace a connector from a YAML file (secrets left out keep their stored values)."""
+    body = _definition(path)
+    target = name or body.pop("name", None) or path.stem
+    body.pop("name", None)
+    echo_json(client.call("PUT", f"/connectors/{target}", body=body))
+
+
+@connectors.command()
+@click.argument("name")
+@click.option("--keep-cursor", is_flag=True, help="Keep the cursor, so a connector of this name resumes.")
+@pass_client
+def delete(client: ApiClient, name: str, keep_cursor: bool) -> None:
+    """Delete a connector (and its cursor unless --keep-cursor)."""
+    client.call("DELETE", f"/connectors/{name}", params={"keep_cursor": "true" if keep_cursor else "false"})
+    click.echo(f"deleted {name}")
+
+
+@connectors.command()
+@click.argument("name")
+@pass_client
+def status(client: ApiClient, name: str) -> None:
+    """Show a connector's state, last error, last success and counters."""
+    echo_json(client.call("GET", f"/connectors/{name}/status"))
+
+
+def _action(method: str, suffix: str, help_text: str) -> click.Command:
+    @click.argument("name")
+    @pass_client
+    def command(client: ApiClient, name: str) -> None:
+        echo_json(client.call(method, f"/connectors/{name}/{suffix}"))
+
+    command.__doc__ = help_text
+    return click.command(suffix)(command)
+
+
+connectors.add_command(_action("PUT", "pause", "Pause a connector (a running sync stops)."))
+connectors.add_command(_action("PUT", "resume", "Resume a paused connector."))
+connectors.add_command(_action("POST", "restart", "Restart a connector now (resets its backoff)."))
+connectors.add_command(_action("POST", "sync", "Run a sync now."))
+
+
+@connectors.command()
+@click.argument("name")
+@click.option("--reset", is_flag=True, help="Delete the cursor: the next sync starts from scratch.")
+@pass_client
+def cursor(client: ApiClient, name: str, reset: bool) -> None:
+    """Show (or reset) where a connector's next sync resumes."""
+    if reset:
+        client.call("DELETE", f"/connectors/{name}/cursor")
+        click.echo(f"cursor of {name} reset")
+        return
+    echo_json(client.call("GET", f"/connectors/{name}/cursor"))
+
+
+@connectors.command()
+@pass_client
+def types(client: ApiClient) -> None:
+    """List installed connector types and their config schemas."""
+    echo_json(client.call("GET", "/connector-types"))
+
+
+@connectors.command()
+@click.argument("connector_type")
+@click.option("-f", "--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@pass_client
+def validate(client: ApiClient, connector_type: str, path: Path) -> None:
+    """Validate the config in a definition file against its type, field by field."""
+    body = _definition(path)
+    config = body.get("config", body)
+    report = client.call("PUT", f"/connector-types/{connector_type}/config/validate", body=config)
+    echo_json(report)
+    if not report["valid"]:
+        raise SystemExit(1)
