@@ -11,6 +11,7 @@ export row, an API page and a future push intake share one mapping.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -52,6 +53,8 @@ EXPORT_COLUMNS = (
 METADATA_PERSONAL_KEYS = frozenset(
     {"session", "user_agent", "viewport", "user_language", "utc_offset", "user_group_ids"}
 )
+# A project's and a workflow's IRIs repeat on every row of an export: mint each once (bounded, so memory stays flat).
+_shared_iri = lru_cache(maxsize=4096)(mint_iri)
 _TRUE = frozenset({"true", "t", "1", "yes"})
 _FALSE = frozenset({"false", "f", "0", "no"})
 
@@ -196,14 +199,14 @@ def contribution_from_payload(
     return FlaggedContribution(
         iri=mint_iri("contribution", PLATFORM, classification_id),
         contribution_type=ContributionType.CLASSIFICATION,
-        project=mint_iri("project", PLATFORM, str(project)),
+        project=_shared_iri("project", PLATFORM, str(project)),
         created=created,
         contributor=payload.get("contributor"),
         was_derived_from=source_url if source_url and source_url.startswith(("http://", "https://")) else None,
         was_generated_by=ContributionActivity(started_at_time=started, ended_at_time=finished)
         if started or finished
         else None,
-        workflow=mint_iri("workflow", PLATFORM, str(workflow_id)) if workflow_id else None,
+        workflow=_shared_iri("workflow", PLATFORM, str(workflow_id)) if workflow_id else None,
         workflow_version=str(workflow_version) if workflow_version else None,
         target=[mint_iri("subject", PLATFORM, str(s)) for s in subjects] if isinstance(subjects, list) else [],
         body=_bodies(payload.get("annotations")),
