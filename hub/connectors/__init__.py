@@ -13,6 +13,7 @@ from hub.connectors.base import (
     Pseudonymiser,
     RawRecord,
     SyncMode,
+    skip_idle,
     unparsed_payload,
     utc_now,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "load_connector_types",
     "paginate",
     "plan_sweep",
+    "skip_idle",
     "unparsed_payload",
     "utc_now",
 ]
