@@ -15,6 +15,7 @@ from hub.api.runner import kafka_runner
 from hub.api.service import api_server, ensure_admin_token, worker
 from hub.api.workers import ensure_assignment_topic
 from hub.config import HubSettings
+from hub.dump import http as dump_http
 from hub.errors import ConfigError
 from hub.localkafka import LocalKafka
 from hub.stream.topics import ensure_topics, hub_topics
@@ -63,7 +64,14 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
         metrics = HubMetrics()
         async with (
             KafkaRegistry(bootstrap, settings).running() as registry,
-            api_server(settings, registry, bootstrap=bootstrap, metrics=metrics) as server,
+            api_server(
+                settings,
+                registry,
+                bootstrap=bootstrap,
+                metrics=metrics,
+                extra_routes=dump_http.routes,
+                extra_setup=lambda app: dump_http.setup(app, settings),
+            ) as server,
             worker(settings, registry, kafka_runner(bootstrap, settings), bootstrap=bootstrap, metrics=metrics),
         ):
             log.info("hub.up", bootstrap=bootstrap, api=server.url)

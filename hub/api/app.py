@@ -13,7 +13,7 @@ from aiohttp.typedefs import Middleware
 
 from hub import __version__
 from hub.api import connectors, ops, partners, tokens
-from hub.api.auth import authenticate, hash_token
+from hub.api.auth import Principal, authenticate, hash_token
 from hub.api.keys import (
     BACKFILL,
     BOOTSTRAP_HASH,
@@ -33,7 +33,7 @@ from hub.api.keys import (
 )
 from hub.api.metrics import HubMetrics, LagProbe
 from hub.api.outbound import Resolver
-from hub.api.problems import Handler, error_middleware
+from hub.api.problems import ApiError, Handler, error_middleware
 from hub.api.routing import ApiRoutes
 from hub.config import HubSettings
 from hub.connectors.base import Connector
@@ -72,12 +72,24 @@ def _load_connector_types() -> Mapping[str, type[Connector]]:
     return load_connector_types()
 
 
+# Routes mounted from other packages (hub.dump.http) carry no scope checks of their own: they are enforced here.
+_PREFIX_SCOPES: tuple[tuple[str, Callable[[Principal], bool], str], ...] = (
+    ("/sparql", lambda p: p.admin or p.analyst, "an analyst or admin token"),
+    ("/dump", lambda p: p.admin or p.analyst, "an analyst or admin token"),
+    ("/links/", lambda p: p.admin or p.operator, "an operator or admin token"),
+)
+
+
 def _auth_middleware(public: set[str]) -> Middleware:
     @web.middleware
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         resource = request.match_info.route.resource
         if resource is None or resource.canonical not in public:
-            request[PRINCIPAL] = authenticate(request, request.app[REGISTRY].tokens, request.app[BOOTSTRAP_HASH])
+            principal = authenticate(request, request.app[REGISTRY].tokens, request.app[BOOTSTRAP_HASH])
+            request[PRINCIPAL] = principal
+            for prefix, allowed, needs in _PREFIX_SCOPES:
+                if request.path.startswith(prefix) and not allowed(principal):
+                    raise ApiError(403, "forbidden", f"{request.path} needs {needs}")
         return await handler(request)
 
     return auth
@@ -111,7 +123,8 @@ def make_app(
     metrics: HubMetrics | None = None,
     clock: Clock | None = None,
     cleanup: Sequence[CleanupContext] = (),
-    extra_routes: Iterable[web.RouteDef] = (),
+    extra_routes: Iterable[web.AbstractRouteDef] = (),
+    extra_setup: Callable[[web.Application], None] | None = None,
 ) -> web.Application:
     """Build the API application.
 
@@ -126,7 +139,9 @@ def make_app(
         metrics: the process's metrics (shared with its scheduler); a new registry by default.
         clock: the current time, for tests.
         cleanup: contexts to run on startup and undo on cleanup (e.g. starting the state tables).
-        extra_routes: more aiohttp routes (e.g. the dump and SPARQL handlers); they need a token too.
+        extra_routes: more aiohttp routes (the dump, SPARQL and link handlers of ``hub.dump.http``); they need a
+            token too, with the analyst scope for ``/sparql`` and ``/dump``, operator for ``/links``.
+        extra_setup: called with the app before it is frozen, e.g. ``hub.dump.http.setup``.
     """
     routes = api_routes()
     app = web.Application(
@@ -148,5 +163,7 @@ def make_app(
     app[OPENAPI] = openapi_document()
     routes.add_to(app.router)
     app.router.add_routes(list(extra_routes))
+    if extra_setup is not None:
+        extra_setup(app)
     app.cleanup_ctx.extend(cleanup)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +74,8 @@ async def api_server(
     bootstrap: str,
     metrics: HubMetrics | None = None,
     connector_types: Mapping[str, type[Connector]] | None = None,
-    extra_routes: Iterable[web.RouteDef] = (),
+    extra_routes: Iterable[web.AbstractRouteDef] = (),
+    extra_setup: Callable[[web.Application], None] | None = None,
 ) -> AsyncIterator[ApiServer]:
     """Serve the API on ``settings.api.host:port`` until the block exits."""
     app = make_app(
@@ -84,6 +85,7 @@ async def api_server(
         ready_check=kafka_ready_check(bootstrap, settings),
         metrics=metrics,
         extra_routes=extra_routes,
+        extra_setup=extra_setup,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
