@@ -36,6 +36,9 @@ def project(
     party: str | None = None,
     external_ids: list[str] | None = None,
     original_repository: list[str] | None = None,
+    same_as: list[str] | None = None,
+    external_links: list[str] | None = None,
+    responsible_party: str | None = None,
 ) -> Project:
     return Project(
         iri=mint_iri("project", platform, native_id),
@@ -50,6 +53,9 @@ def project(
         project_responsible_party_name=party,
         project_external_id=external_ids or [],
         project_original_repository=original_repository or [],
+        project_external_links=external_links or [],
+        responsible_party=responsible_party,
+        same_as=same_as or [],
         hosted_on=[platform_iri(platform)],
     )
 
