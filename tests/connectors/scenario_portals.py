@@ -19,6 +19,7 @@ from aiohttp import web
 
 from tests.connectors.conformance import ReplayScenario, register
 from tests.connectors.replay import REPLAY, Replay, fixture_bytes, fixture_json, replay_app
+from tests.connectors.replay_inaturalist import inaturalist_app
 
 FAST = {"backoff_base_s": 0, "requests_per_second": 1000, "max_retries": 2}
 ONE_503: tuple[Any, ...] = ("503",)
@@ -191,6 +192,16 @@ register(
         config=_declarative_config,
         fault_path="/wp-json/wp/v2/projekti",
         invalid_configs=[{"mapping": "version: 2\n"}, {"mapping_file": "no/such/mapping.yaml"}],
+        conditional_resync=False,
+    )
+)
+register(
+    ReplayScenario(
+        connector_type="inaturalist",
+        make_app=inaturalist_app,
+        config=lambda root: {"base_url": root + "v1/", "project_ids": [8291, 8527], "page_size": 2, **FAST},
+        fault_path="/v1/observations",
+        invalid_configs=[{"page_size": 201}, {"project_ids": []}, {"project_ids": ["wa-invasives"]}],
         conditional_resync=False,
     )
 )
