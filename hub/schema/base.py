@@ -160,7 +160,7 @@ class HubModel(Node):
         return cls.model_validate(data)
 
     def partition_key(self) -> str:
-        """The Kafka key to publish under: the record's IRI (contributions and statistics: the project IRI)."""
+        """The Kafka key to publish under: the record's IRI (contributions: the project IRI)."""
         return self.iri
 
     def _dump(self) -> dict[str, Any]:

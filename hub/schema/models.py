@@ -561,9 +561,8 @@ class ContributionStatistics(HubModel):
             raise ValueError("periodEnd must be after periodStart")
         return self
 
-    def partition_key(self) -> str:
-        """The project IRI, beside the project's contributions."""
-        return self.project
+    # No partition_key override: the statistics topic is compacted, so each record is keyed by its own IRI
+    # (which names project and period); keying by the project would keep only the latest period.
 
 
 # ---------------------------------------------------------------------------------------------------------------
