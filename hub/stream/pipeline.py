@@ -216,7 +216,9 @@ async def run_sync(
     clock = time.monotonic()
     summary = SyncSummary()
     await ensure_topics(bootstrap, [*hub_topics(settings), raw_topic_spec(settings, connector.platform)], settings)
-    status: StateTable[StatusRecord] = StateTable(bootstrap, internal_topic(settings, "status"), StatusRecord)
+    status: StateTable[StatusRecord] = StateTable(
+        bootstrap, internal_topic(settings, "status"), StatusRecord, key_filter=lambda key: "/" not in key
+    )
     publisher = TransactionalPublisher(bootstrap, transactional_id(settings, connector_name), max_batch_size=262144)
     async with publisher, status:
         await status.put(connector_name, StatusRecord(connector=connector_name, state="running", started_at=started_at))

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
 from typing import Any, Self
 
 import structlog
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from hub.errors import StreamError
@@ -122,7 +122,9 @@ class TransactionalPublisher:
     ) -> None:
         await self.stop()
 
-    async def _attempt(self, messages: Sequence[OutgoingMessage]) -> None:
+    async def _attempt(
+        self, messages: Sequence[OutgoingMessage], offsets: Mapping[TopicPartition, int] | None, group_id: str | None
+    ) -> None:
         producer = self._producer
         if producer is None:
             raise StreamError(f"publisher {self.transactional_id!r} is not started")
@@ -131,6 +133,8 @@ class TransactionalPublisher:
             deliveries = [
                 await producer.send(m.topic, m.value, key=m.key, headers=list(m.headers) or None) for m in messages
             ]
+            if offsets:
+                await producer.send_offsets_to_transaction(dict(offsets), group_id)
             await producer.commit_transaction()
             # commit_transaction flushed every send; a failed one has already raised there, this just surfaces it.
             await asyncio.gather(*deliveries)
@@ -154,7 +158,14 @@ class TransactionalPublisher:
             else:
                 return
 
-    async def publish(self, messages: Sequence[OutgoingMessage], *, verify: Verify | None = None) -> None:
+    async def publish(
+        self,
+        messages: Sequence[OutgoingMessage],
+        *,
+        verify: Verify | None = None,
+        offsets: Mapping[TopicPartition, int] | None = None,
+        group_id: str | None = None,
+    ) -> None:
         """Write ``messages`` in one transaction.
 
         Args:
@@ -162,6 +173,8 @@ class TransactionalPublisher:
                 and the cursor after them).
             verify: after a failed try, says whether that try committed after all (its acknowledgement lost).
                 Without it a failed try is assumed not to have committed.
+            offsets: consumer offsets to commit for ``group_id`` in the same transaction (consume-transform-produce).
+            group_id: the consumer group of ``offsets``.
 
         Raises:
             StreamError: every try failed; nothing of this transaction is visible to read_committed readers.
@@ -169,7 +182,7 @@ class TransactionalPublisher:
         delay = self._backoff_s
         for attempt in range(1, self._max_attempts + 1):
             try:
-                await self._attempt(messages)
+                await self._attempt(messages, offsets, group_id)
             except (KafkaError, TimeoutError) as exc:
                 log.warning(
                     "publisher.transaction_failed",

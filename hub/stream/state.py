@@ -9,7 +9,7 @@ sync pipeline writes its cursor with its batch) use ``encode_state`` and send it
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -23,6 +23,7 @@ from hub.errors import StreamError
 from hub.stream.consume import assign_all, committed_consumer, read_to_end
 
 __all__ = [
+    "BackfillMark",
     "ConnectorRecord",
     "CursorRecord",
     "PartnerSubscription",
@@ -142,15 +143,37 @@ def decode_state(model: type[V], raw: bytes, *, where: str) -> V:
         raise StreamError(f"invalid {model.__name__} at {where}: {exc}") from exc
 
 
+class BackfillMark(_StateModel):
+    """The partner router's note that one entity-topic partition was backfilled for a subscription's filter.
+
+    Kept in the status topic under ``router/{partner}/{name}/{topic}/{partition}``; a filter whose fingerprint
+    differs from the mark's is backfilled again.
+    """
+
+    fingerprint: str
+    updated_at: datetime = Field(default_factory=_now)
+
+
 class StateTable(Generic[V]):
     """A compacted topic read into memory: the latest value per key.
+
+    ``key_filter`` keeps only the keys it accepts (topics such as the status topic hold more than one kind).
 
     Example:
         async with StateTable(bootstrap, internal_topic(settings, "cursors"), CursorRecord) as cursors:
             record = cursors.get("zooniverse-main")
     """
 
-    def __init__(self, bootstrap: str, topic: str, model: type[V], *, timeout_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        model: type[V],
+        *,
+        timeout_s: float = 60.0,
+        key_filter: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._key_filter = key_filter
         self._bootstrap = bootstrap
         self.topic = topic
         self._model = model
@@ -200,6 +223,8 @@ class StateTable(Generic[V]):
         async with self._lock, asyncio.timeout(self._timeout_s):
             async for message in read_to_end(self._consumer, self._tps):
                 key = message.key_text
+                if self._key_filter is not None and not self._key_filter(key):
+                    continue
                 if message.value is None:
                     self._values.pop(key, None)
                     continue

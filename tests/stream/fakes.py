@@ -14,18 +14,19 @@ from typing_extensions import override
 
 from hub.connectors import Batch, Connector, ConnectorConfig, HttpClient, RawRecord, decode_cursor, encode_cursor
 from hub.schema.base import HubModel
+from hub.schema.iris import ID_BASE
 
-BASE = "https://example.org/id/project/fake/"
+BASE = ID_BASE + "project/fake/"
 
 
 class Thing(HubModel):
-    """A project-like record: an IRI, a title and optional keywords."""
+    """A project-like record: an IRI, a name, keywords and countries (the context's ``keyword``, ``projectCountry``)."""
 
     ENTITY: ClassVar = "projects"
     TYPES: ClassVar = ("Project",)
-    name: str
-    keywords: tuple[str, ...] = ()
-    country: str | None = None
+    project_name: str
+    keyword: tuple[str, ...] = ()
+    project_country: tuple[str, ...] = ()
 
 
 class FakeConfig(ConnectorConfig):
@@ -76,9 +77,9 @@ class FakeConnector(Connector):
         return [
             Thing(
                 iri=BASE + record.native_id,
-                name=payload["title"],
-                keywords=tuple(payload.get("keywords", ())),
-                country=payload.get("country"),
+                project_name=payload["title"],
+                keyword=tuple(payload.get("keywords", ())),
+                project_country=tuple(payload.get("countries", ())),
             )
         ]
 

@@ -1,0 +1,364 @@
+"""The partner router: copies matching records, updates and deletions into ``<prefix>.partner.<partner>.<entity>.v1``.
+
+It is a consumer group over the entity topics, so it scales out by partition; each poll's output and the group's
+offsets are written in one transaction (consume-transform-produce), so a crash neither loses nor repeats a
+routed record for read_committed readers. What each partner topic holds (key → content hash) is rebuilt from
+the partner topics themselves, which lets the router skip unchanged records, forward deletions only where the
+record was sent, and delete a record from a partner topic when an update makes it stop matching.
+
+A new or changed subscription is backfilled from the compacted entity topics: each router instance backfills the
+partitions it owns, up to its current position (later records are routed live), and marks each partition done in
+the same transaction as the last backfilled records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import structlog
+from aiokafka import ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+
+from hub.config import HubSettings
+from hub.errors import StreamError
+from hub.schema.base import CONTEXT_URL
+from hub.stream.consume import Message, committed_consumer, read_to_end, to_message
+from hub.stream.envelope import CloudEvent, entity_of_event_type, event_type, header_map
+from hub.stream.filters import facets_of, matches
+from hub.stream.publisher import OutgoingMessage, TransactionalPublisher
+from hub.stream.state import BackfillMark, PartnerSubscription, StateTable, encode_state
+from hub.stream.topics import (
+    ENTITY_TYPES,
+    ensure_topics,
+    entity_topic,
+    hub_topics,
+    internal_topic,
+    partner_topic,
+    partner_topic_spec,
+)
+
+__all__ = ["MARK_PREFIX", "PartnerRouter", "fingerprint", "router_group_id"]
+
+log = structlog.get_logger(__name__)
+
+MARK_PREFIX = "router/"
+ROUTER_SOURCE = "/router"
+_CHUNK = 1000
+
+
+def router_group_id(settings: HubSettings) -> str:
+    """The router's consumer group: every router instance of one hub joins it."""
+    return f"{settings.stream.topic_prefix}.router"
+
+
+def fingerprint(subscription: PartnerSubscription) -> str:
+    """A hash of what a subscription selects (not of its timestamps)."""
+    selected = subscription.model_dump(
+        mode="json", include={"entity_types", "platforms", "countries", "science_types", "keywords"}
+    )
+    return hashlib.sha256(orjson.dumps(selected, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+def _mark_key(subscription: PartnerSubscription, tp: TopicPartition) -> str:
+    return f"{MARK_PREFIX}{subscription.key}/{tp.topic}/{tp.partition}"
+
+
+def _entities(subscription: PartnerSubscription) -> list[str]:
+    return [e for e in (subscription.entity_types or ENTITY_TYPES) if e in ENTITY_TYPES]
+
+
+class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
+    """Notes that the group gave this instance new partitions, for the loop to rebuild and backfill."""
+
+    def __init__(self) -> None:
+        self.changed = True
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        self.changed = True
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.changed = True
+
+
+@dataclass
+class _Output:
+    """The messages of one transaction and the partner-topic contents they change."""
+
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    changes: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+
+class PartnerRouter:
+    """Routes entity-topic records to partner topics according to the subscriptions in the partners topic.
+
+    Args:
+        bootstrap: the cluster.
+        settings: topic layout.
+        refresh_interval_s: how often the subscriptions are re-read.
+        poll_timeout_ms: longest wait for new records per poll.
+    """
+
+    def __init__(
+        self,
+        bootstrap: str,
+        settings: HubSettings,
+        *,
+        refresh_interval_s: float = 2.0,
+        poll_timeout_ms: int = 500,
+    ) -> None:
+        self._bootstrap = bootstrap
+        self._settings = settings
+        self._refresh_s = refresh_interval_s
+        self._poll_ms = poll_timeout_ms
+        self._group = router_group_id(settings)
+        self._topics = {entity_topic(settings, e): e for e in ENTITY_TYPES}
+        # partner topic -> key -> content hash of what it holds
+        self._held: dict[str, dict[str, str]] = {}
+        self._known: dict[str, str] = {}
+        self.routed = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Route until ``stop`` is set; a Kafka failure restarts the session from the committed offsets."""
+        while not stop.is_set():
+            try:
+                await self._session(stop)
+            except (StreamError, KafkaError) as exc:
+                log.warning("router.session_failed", error=repr(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 2.0)
+
+    async def _session(self, stop: asyncio.Event) -> None:
+        await ensure_topics(self._bootstrap, hub_topics(self._settings), self._settings)
+        listener = _Assignments()
+        consumer = committed_consumer(self._bootstrap, group_id=self._group)
+        consumer.subscribe(list(self._topics), listener=listener)
+        publisher = TransactionalPublisher(
+            self._bootstrap, f"{self._group}.{uuid.uuid4().hex[:12]}", max_attempts=1, max_batch_size=262144
+        )
+        subscriptions = StateTable(self._bootstrap, internal_topic(self._settings, "partners"), PartnerSubscription)
+        marks = StateTable(
+            self._bootstrap,
+            internal_topic(self._settings, "status"),
+            BackfillMark,
+            key_filter=lambda key: key.startswith(MARK_PREFIX),
+        )
+        async with publisher, subscriptions, marks:
+            await consumer.start()
+            try:
+                refreshed = asyncio.get_running_loop().time()
+                while not stop.is_set():
+                    now = asyncio.get_running_loop().time()
+                    if now - refreshed >= self._refresh_s:
+                        await subscriptions.refresh()
+                        refreshed = now
+                    current = {key: fingerprint(sub) for key, sub in subscriptions.items()}
+                    if listener.changed or current != self._known:
+                        listener.changed = False
+                        await self._prepare(consumer, publisher, subscriptions, marks)
+                        self._known = current
+                    batch = await consumer.getmany(timeout_ms=self._poll_ms)
+                    if batch:
+                        await self._route_batch(consumer, publisher, subscriptions, batch)
+            finally:
+                await consumer.stop()
+
+    async def _prepare(
+        self,
+        consumer: Any,
+        publisher: TransactionalPublisher,
+        subscriptions: StateTable[PartnerSubscription],
+        marks: StateTable[BackfillMark],
+    ) -> None:
+        """Create partner topics, rebuild what they hold, and backfill what new or changed filters select."""
+        subs = [sub for _, sub in subscriptions.items()]
+        specs = {
+            spec.name: spec
+            for sub in subs
+            for spec in (partner_topic_spec(self._settings, sub.partner, e) for e in _entities(sub))
+        }
+        if specs:
+            await ensure_topics(self._bootstrap, list(specs.values()), self._settings)
+        await self._rebuild_held(list(specs))
+        await marks.refresh()
+        for tp in sorted(consumer.assignment(), key=lambda t: (t.topic, t.partition)):
+            stale = [s for s in subs if (m := marks.get(_mark_key(s, tp))) is None or m.fingerprint != fingerprint(s)]
+            if stale:
+                await self._backfill(tp, await consumer.position(tp), subs, stale, publisher)
+
+    async def _rebuild_held(self, topics: Iterable[str]) -> None:
+        held: dict[str, dict[str, str]] = {topic: {} for topic in topics}
+        if held:
+            consumer = committed_consumer(self._bootstrap)
+            await consumer.start()
+            try:
+                tps = [TopicPartition(t, p) for t in held for p in (await _partitions(consumer, t))]
+                consumer.assign(tps)
+                await consumer.seek_to_beginning(*tps)
+                async for message in read_to_end(consumer, tps):
+                    contents = held[message.topic]
+                    parsed = entity_of_event_type(message.header("ce_type") or "")
+                    if message.value is None or (parsed is not None and parsed[1] == "deleted"):
+                        contents.pop(message.key_text, None)
+                    else:
+                        contents[message.key_text] = message.header("ce_contenthash") or ""
+            finally:
+                await consumer.stop()
+        self._held = held
+
+    async def _backfill(
+        self,
+        tp: TopicPartition,
+        position: int,
+        subs: list[PartnerSubscription],
+        stale: list[PartnerSubscription],
+        publisher: TransactionalPublisher,
+    ) -> None:
+        """Bring the partner topics of the stale subscriptions' partners in line with one partition's records."""
+        latest: dict[str, Message] = {}
+        reader = committed_consumer(self._bootstrap)
+        await reader.start()
+        try:
+            reader.assign([tp])
+            await reader.seek_to_beginning(tp)
+            while await reader.position(tp) < position:
+                batch = await reader.getmany(tp, timeout_ms=self._poll_ms)
+                for record in batch.get(tp, []):
+                    if record.offset < position:
+                        latest[record.key.decode() if record.key else ""] = to_message(record)
+        finally:
+            await reader.stop()
+        partners = {s.partner for s in stale}
+        entity = self._topics[tp.topic]
+        relevant = [s for s in subs if s.partner in partners and entity in _entities(s)]
+        output = _Output()
+        for message in latest.values():
+            self._route(message, entity, relevant, output, backfill=True)
+        marks = [
+            OutgoingMessage(
+                internal_topic(self._settings, "status"),
+                _mark_key(s, tp).encode(),
+                encode_state(BackfillMark(fingerprint=fingerprint(s))),
+            )
+            for s in stale
+        ]
+        chunks = [output.messages[i : i + _CHUNK] for i in range(0, len(output.messages), _CHUNK)] or [[]]
+        chunks[-1] = [*chunks[-1], *marks]
+        for chunk in chunks:
+            await publisher.publish(chunk)
+        self._apply(output)
+        log.info("router.backfilled", partition=f"{tp.topic}/{tp.partition}", messages=len(output.messages))
+
+    def _delete_from(self, topic: str, entity: str, key: str, output: _Output) -> None:
+        event = CloudEvent(
+            source=ROUTER_SOURCE, type=event_type(entity, "deleted"), subject=key, dataschema=CONTEXT_URL
+        )
+        output.messages.append(
+            OutgoingMessage(topic, key.encode(), orjson.dumps({"@context": CONTEXT_URL, "id": key}), event.to_headers())
+        )
+        output.messages.append(OutgoingMessage(topic, key.encode(), None, event.to_headers()))
+        output.changes[(topic, key)] = None
+
+    def _holds(self, topic: str, key: str, output: _Output) -> str | None:
+        if (topic, key) in output.changes:
+            return output.changes[(topic, key)]
+        return self._held.get(topic, {}).get(key)
+
+    def _route(
+        self,
+        message: Message,
+        entity: str,
+        subs: list[PartnerSubscription],
+        output: _Output,
+        *,
+        backfill: bool = False,
+    ) -> None:
+        """Add what one entity-topic message means for each partner with a subscription on its entity type."""
+        by_partner: dict[str, list[PartnerSubscription]] = defaultdict(list)
+        for sub in subs:
+            if entity in _entities(sub):
+                by_partner[sub.partner].append(sub)
+        if not by_partner:
+            return
+        headers = header_map(message.headers)
+        key = message.key_text
+        parsed = entity_of_event_type(headers.get("ce_type", ""))
+        deleted = message.value is None or (parsed is not None and parsed[1] == "deleted")
+        document: Mapping[str, Any] = {}
+        if not deleted and message.value is not None:
+            try:
+                document = orjson.loads(message.value)
+            except orjson.JSONDecodeError:
+                log.warning("router.unreadable_record", topic=message.topic, key=key, offset=message.offset)
+                return
+        facets = facets_of(entity, headers.get("ce_subject") or key, document)
+        for partner, partner_subs in sorted(by_partner.items()):
+            topic = partner_topic(self._settings, partner, entity)
+            held = self._holds(topic, key, output)
+            if deleted:
+                if held is None:
+                    continue
+                if backfill:
+                    self._delete_from(topic, entity, key, output)
+                else:
+                    # The deleted event and the tombstone are forwarded as they are, in their order.
+                    output.messages.append(OutgoingMessage(topic, message.key, message.value, message.headers))
+                    if message.value is None:
+                        output.changes[(topic, key)] = None
+                continue
+            if any(matches(sub, facets) for sub in partner_subs):
+                digest = headers.get("ce_contenthash", "")
+                if held != digest or not digest:
+                    output.messages.append(OutgoingMessage(topic, message.key, message.value, message.headers))
+                    output.changes[(topic, key)] = digest
+            elif held is not None:
+                self._delete_from(topic, entity, key, output)
+
+    def _apply(self, output: _Output) -> None:
+        for (topic, key), digest in output.changes.items():
+            contents = self._held.setdefault(topic, {})
+            if digest is None:
+                contents.pop(key, None)
+            else:
+                contents[key] = digest
+        self.routed += sum(1 for m in output.messages if m.value is not None)
+
+    async def _route_batch(
+        self,
+        consumer: Any,
+        publisher: TransactionalPublisher,
+        subscriptions: StateTable[PartnerSubscription],
+        batch: Mapping[TopicPartition, list[Any]],
+    ) -> None:
+        subs = [sub for _, sub in subscriptions.items()]
+        output = _Output()
+        offsets: dict[TopicPartition, int] = {}
+        for tp, records in batch.items():
+            entity = self._topics[tp.topic]
+            for record in records:
+                self._route(to_message(record), entity, subs, output)
+            offsets[tp] = records[-1].offset + 1
+        try:
+            await publisher.publish(output.messages, offsets=offsets, group_id=self._group)
+        except StreamError:
+            # Nothing of this poll is committed: go back to the committed offsets and route it again.
+            for tp in offsets:
+                committed = await consumer.committed(tp)
+                if committed is None:
+                    await consumer.seek_to_beginning(tp)
+                else:
+                    consumer.seek(tp, committed)
+            raise
+        self._apply(output)
+
+
+async def _partitions(consumer: Any, topic: str) -> list[int]:
+    cluster = await consumer._client.fetch_all_metadata()
+    return sorted(cluster.partitions_for_topic(topic) or [])

@@ -1,0 +1,131 @@
+"""The partner router against a real broker: matching records, updates and deletions reach partner topics once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from hub.config import HubSettings, StreamSettings
+from hub.stream.changes import read_topics
+from hub.stream.consume import Message
+from hub.stream.pipeline import run_sync
+from hub.stream.router import PartnerRouter
+from hub.stream.state import PartnerSubscription, StateTable
+from hub.stream.topics import ensure_topics, entity_topic, hub_topics, internal_topic, partner_topic
+from tests.stream.fakes import BASE, FakeConnector, http_client, row
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def settings(unique_name: str) -> HubSettings:
+    return HubSettings(stream=StreamSettings(topic_prefix=unique_name))
+
+
+def _rows() -> list[dict[str, object]]:
+    rows = [row(i, keywords=["birds"] if i % 3 == 0 else ["stars"]) for i in range(1, 61)]
+    rows[4] = row(5, countries=["Finland"], keywords=["stars"])
+    return rows
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    async with aiohttp.ClientSession() as session:
+        yield FakeConnector(_rows(), http=http_client(session), page_size=25)
+
+
+@pytest.fixture
+async def router(kafka_bootstrap: str, settings: HubSettings) -> AsyncIterator[PartnerRouter]:
+    await ensure_topics(kafka_bootstrap, hub_topics(settings), settings)
+    router = PartnerRouter(kafka_bootstrap, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
+    stop = asyncio.Event()
+    task = asyncio.create_task(router.run(stop))
+    yield router
+    stop.set()
+    await asyncio.wait_for(task, 30)
+
+
+async def _wait_for(bootstrap: str, topic: str, count: int) -> list[Message]:
+    """The partner topic's messages once it holds ``count`` (and, after a pause, still exactly ``count``)."""
+    async with asyncio.timeout(60):
+        while True:
+            try:
+                messages = await read_topics(bootstrap, [topic])
+            except Exception:  # noqa: BLE001 - the router creates the topic when it first sees the subscription
+                messages = []
+            if len(messages) >= count:
+                break
+            await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)
+    messages = await read_topics(bootstrap, [topic])
+    assert len(messages) == count, [(m.key_text, m.header("ce_type")) for m in messages]
+    return messages
+
+
+async def _subscribe(bootstrap: str, settings: HubSettings, subscription: PartnerSubscription) -> None:
+    async with StateTable(bootstrap, internal_topic(settings, "partners"), PartnerSubscription) as table:
+        await table.put(subscription.key, subscription)
+
+
+async def test_router_backfills_routes_updates_and_deletions(
+    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector, router: PartnerRouter
+) -> None:
+    """Backfill of a new subscription, then one upsert per change and a deleted event + tombstone per removal."""
+    await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    birds = PartnerSubscription(partner="birdwatch", name="birds", entity_types=["projects"], keywords=["Birds"])
+    await _subscribe(kafka_bootstrap, settings, birds)
+    topic = partner_topic(settings, "birdwatch", "projects")
+    backfilled = await _wait_for(kafka_bootstrap, topic, 20)
+    assert sorted(m.key_text for m in backfilled) == sorted(BASE + str(i) for i in range(3, 61, 3))
+    assert {m.header("ce_type") for m in backfilled} == {"org.citsci.hub.project.upserted"}
+
+    # One change to a matching record, one new matching record, one removal, one record that stops matching.
+    connector.rows[5] = row(6, "Birds of the coast", keywords=["birds"])
+    connector.rows.append(row(61, keywords=["birds", "sea"]))
+    connector.rows[8] = row(9, keywords=["stars"])
+    del connector.rows[2]  # project 3
+    summary = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    assert (summary.published, summary.deleted) == (3, 1)
+    entity = (await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")]))[60:]
+    assert [(m.key_text, m.header("ce_type"), m.value is None) for m in entity] == [
+        (BASE + "6", "org.citsci.hub.project.upserted", False),
+        (BASE + "9", "org.citsci.hub.project.upserted", False),
+        (BASE + "61", "org.citsci.hub.project.upserted", False),
+        (BASE + "3", "org.citsci.hub.project.deleted", False),
+        (BASE + "3", "org.citsci.hub.project.deleted", True),
+    ]
+    routed = (await _wait_for(kafka_bootstrap, topic, 20 + 6))[20:]
+    assert [(m.key_text, m.header("ce_type"), m.value is None) for m in routed] == [
+        (BASE + "6", "org.citsci.hub.project.upserted", False),
+        (BASE + "9", "org.citsci.hub.project.deleted", False),  # it stopped matching
+        (BASE + "9", "org.citsci.hub.project.deleted", True),
+        (BASE + "61", "org.citsci.hub.project.upserted", False),
+        (BASE + "3", "org.citsci.hub.project.deleted", False),  # it left the platform
+        (BASE + "3", "org.citsci.hub.project.deleted", True),
+    ]
+    assert routed[0].value is not None
+    assert b"Birds of the coast" in routed[0].value
+
+
+async def test_new_partner_and_changed_filter_are_backfilled(
+    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector, router: PartnerRouter
+) -> None:
+    """A second partner gets only its records; narrowing a filter deletes what no longer matches, once."""
+    await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    await _subscribe(kafka_bootstrap, settings, PartnerSubscription(partner="suomi", name="fi", countries=["finland"]))
+    finnish = await _wait_for(kafka_bootstrap, partner_topic(settings, "suomi", "projects"), 1)
+    assert finnish[0].key_text == BASE + "5"
+
+    wide = PartnerSubscription(partner="birdwatch", name="all", keywords=["birds"])
+    await _subscribe(kafka_bootstrap, settings, wide)
+    topic = partner_topic(settings, "birdwatch", "projects")
+    await _wait_for(kafka_bootstrap, topic, 20)
+    narrow = wide.model_copy(update={"keywords": ["birds"], "countries": ["Finland"]})
+    await _subscribe(kafka_bootstrap, settings, narrow)
+    # Project 5 is Finnish but about stars: nothing matches any more, so all 20 go, each as event + tombstone.
+    removed = (await _wait_for(kafka_bootstrap, topic, 20 + 40))[20:]
+    assert sorted({m.key_text for m in removed}) == sorted(BASE + str(i) for i in range(3, 61, 3))
+    assert [m.value is None for m in removed] == [False, True] * 20
