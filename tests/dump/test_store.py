@@ -50,16 +50,16 @@ def test_offsets_and_data_survive_reopening(tmp_path: Path) -> None:
     assert canonical(_record_quads(reopened)) == expected_dataset([a])
 
 
-def test_statistics_keyed_by_project_replace_each_other_like_compaction(tmp_path: Path) -> None:
-    """Statistics share their project's key: the latest one for a key replaces the previous, as compaction does."""
+def test_statistics_of_each_period_are_records_of_their_own(tmp_path: Path) -> None:
+    """Statistics are keyed by their own IRI (project + period): a new period adds, a tombstone removes one."""
     store = HubStore(None)
     january, february = statistics("zooniverse", "12", 1, 40), statistics("zooniverse", "12", 2, 55)
-    assert january.partition_key() == february.partition_key() != january.iri
+    assert january.partition_key() == january.iri != february.partition_key()
     store.apply([_upsert(january, topic="t.statistics.v1")], {("t.statistics.v1", 0): 1})
     store.apply([_upsert(february, topic="t.statistics.v1")], {("t.statistics.v1", 0): 2})
-    assert canonical(_record_quads(store)) == expected_dataset([february])
+    assert canonical(_record_quads(store)) == expected_dataset([january, february])
     store.apply([Change("t.statistics.v1", january.partition_key(), None)], {("t.statistics.v1", 0): 3})
-    assert _record_quads(store) == []
+    assert canonical(_record_quads(store)) == expected_dataset([february])
 
 
 def test_last_change_of_a_key_in_a_batch_wins() -> None:

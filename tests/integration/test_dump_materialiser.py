@@ -114,7 +114,7 @@ async def test_store_follows_the_compacted_topics_through_restarts_and_a_rebuild
     assert _store_view(store) == await _compacted_view(kafka_bootstrap, materialised_topics(settings))
     assert store.offsets()[(projects, 0)] == 2
 
-    # Updates, a deletion and a statistics record replacing its predecessor, while the materialiser is down.
+    # Updates, a deletion and a new period of statistics, while the materialiser is down.
     a2 = project("scistarter", "a", "Alpha renamed", url="https://alpha.example.org/")
     feb = statistics("zooniverse", "9", 2, 25)
     await _publish(
