@@ -5,12 +5,15 @@ from __future__ import annotations
 from hub.cli._root import main
 from hub.cli.api import api
 from hub.cli.connectors import connectors
+from hub.cli.dlq import dlq
 from hub.cli.dump import dump
 from hub.cli.kafka import kafka
 from hub.cli.materialise import materialise
 from hub.cli.partners import partners
 from hub.cli.query import query
+from hub.cli.replay import replay
 from hub.cli.sync import sync
+from hub.cli.tail import tail
 from hub.cli.up import up
 from hub.cli.validate import validate
 from hub.cli.version import version
@@ -25,6 +28,9 @@ main.add_command(partners)
 main.add_command(api)
 main.add_command(validate)
 main.add_command(sync)
+main.add_command(dlq)
+main.add_command(replay)
+main.add_command(tail)
 main.add_command(dump)
 main.add_command(query)
 main.add_command(materialise)

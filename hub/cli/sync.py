@@ -14,22 +14,11 @@ from hub.cli._root import pass_settings
 from hub.config import HubSettings
 from hub.errors import HubError
 from hub.runtime import kafka_cluster
-from hub.stream.connectors import open_connector, record_from_file
+from hub.stream.connectors import load_record, open_connector, record_from_file
 from hub.stream.pipeline import SyncSummary, run_sync
-from hub.stream.state import ConnectorRecord, StateTable
-from hub.stream.topics import ensure_topics, hub_topics, internal_topic
+from hub.stream.state import ConnectorRecord
 
-__all__ = ["sync"]
-
-
-async def _load_record(bootstrap: str, settings: HubSettings, name: str) -> ConnectorRecord:
-    await ensure_topics(bootstrap, hub_topics(settings), settings)
-    async with StateTable(bootstrap, internal_topic(settings, "connectors"), ConnectorRecord) as table:
-        record = table.get(name)
-        known = [key for key, _ in table.items()]
-    if record is None:
-        raise click.ClickException(f"no connector named {name!r} in the registry; configured: {known or 'none'}")
-    return record
+__all__ = ["connector_record", "summary_table", "sync"]
 
 
 def summary_table(name: str, summary: SyncSummary) -> Table:
@@ -44,12 +33,20 @@ def summary_table(name: str, summary: SyncSummary) -> Table:
     return table
 
 
+async def connector_record(
+    bootstrap: str, settings: HubSettings, name: str | None, config: Path | None
+) -> ConnectorRecord:
+    """The connector named on the command line: from ``--config FILE`` if given, else from the registry."""
+    if config is not None:
+        return record_from_file(config, name=name)
+    if name is None:
+        raise click.UsageError("give a connector NAME from the registry, or --config FILE")
+    return await load_record(bootstrap, settings, name)
+
+
 async def _sync(settings: HubSettings, name: str | None, config: Path | None, console: Console) -> SyncSummary:
     async with kafka_cluster(settings) as bootstrap:
-        if config is not None:
-            record = record_from_file(config, name=name)
-        else:
-            record = await _load_record(bootstrap, settings, name or "")
+        record = await connector_record(bootstrap, settings, name, config)
         with Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),

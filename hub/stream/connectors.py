@@ -11,12 +11,13 @@ import yaml
 from pydantic import ValidationError
 
 from hub.config import HubSettings
-from hub.connectors import Connector, HttpClient, build_connector
+from hub.connectors import Connector, HttpClient, build_connector, connector_type
 from hub.errors import ConfigError
 from hub.schema.anonymise import Pseudonymiser
-from hub.stream.state import ConnectorRecord
+from hub.stream.state import ConnectorRecord, StateTable
+from hub.stream.topics import ensure_topics, hub_topics, internal_topic
 
-__all__ = ["build_from_record", "open_connector", "record_from_file"]
+__all__ = ["build_from_record", "load_record", "open_connector", "record_for_platform", "record_from_file"]
 
 
 def build_from_record(record: ConnectorRecord, *, http: HttpClient, settings: HubSettings) -> Connector:
@@ -62,3 +63,41 @@ def record_from_file(path: Path, *, name: str | None = None) -> ConnectorRecord:
         raise ConfigError(
             f"{path}: invalid connector definition: {problems}", errors=[dict(e) for e in exc.errors()]
         ) from exc
+
+
+async def _records(bootstrap: str, settings: HubSettings) -> list[ConnectorRecord]:
+    await ensure_topics(bootstrap, hub_topics(settings), settings)
+    async with StateTable(bootstrap, internal_topic(settings, "connectors"), ConnectorRecord) as table:
+        return [record for _, record in table.items()]
+
+
+async def load_record(bootstrap: str, settings: HubSettings, name: str) -> ConnectorRecord:
+    """A configured connector from the connectors topic.
+
+    Raises:
+        ConfigError: no connector of that name; the message lists the configured ones.
+    """
+    records = await _records(bootstrap, settings)
+    for record in records:
+        if record.name == name:
+            return record
+    raise ConfigError(f"no connector named {name!r} in the registry; configured: {[r.name for r in records] or 'none'}")
+
+
+async def record_for_platform(bootstrap: str, settings: HubSettings, platform: str) -> ConnectorRecord:
+    """The first configured connector (by name) whose type harvests ``platform``.
+
+    Raises:
+        ConfigError: no configured connector harvests it.
+    """
+    records = await _records(bootstrap, settings)
+    for record in records:
+        try:
+            if connector_type(record.type).platform == platform:
+                return record
+        except ConfigError:
+            continue
+    raise ConfigError(
+        f"no configured connector harvests platform {platform!r}; configured: "
+        f"{[f'{r.name} ({r.type})' for r in records] or 'none'}; pass --connector or --config"
+    )

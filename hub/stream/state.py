@@ -26,6 +26,7 @@ __all__ = [
     "BackfillMark",
     "ConnectorRecord",
     "CursorRecord",
+    "DlqReplayed",
     "PartnerSubscription",
     "StateTable",
     "StatusRecord",
@@ -152,6 +153,13 @@ class BackfillMark(_StateModel):
 
     fingerprint: str
     updated_at: datetime = Field(default_factory=_now)
+
+
+class DlqReplayed(_StateModel):
+    """The note that a dead letter was replayed, keyed by ``dlq/<partition>:<offset>`` in the status topic."""
+
+    connector: str
+    replayed_at: datetime = Field(default_factory=_now)
 
 
 class StateTable(Generic[V]):
