@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ import structlog
 
 from hub.api.kafka import KafkaRegistry, api_topics
 from hub.api.metrics import HubMetrics
+from hub.api.router_probes import RouterLag, backfill_probe
 from hub.api.runner import kafka_runner
 from hub.api.service import api_server, ensure_admin_token, worker
 from hub.api.workers import ensure_assignment_topic
@@ -18,6 +20,7 @@ from hub.config import HubSettings
 from hub.dump import http as dump_http
 from hub.errors import ConfigError
 from hub.localkafka import LocalKafka
+from hub.stream.router import PartnerRouter
 from hub.stream.topics import ensure_topics, hub_topics
 
 __all__ = ["kafka_cluster", "run_hub", "run_until_signalled", "run_worker"]
@@ -55,15 +58,18 @@ async def _prepare(settings: HubSettings, bootstrap: str) -> None:
 async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
     """Bring the hub up and keep it up until ``stop`` is set.
 
-    One process: the Kafka cluster (local unless configured), the hub's topics, the state tables, the HTTP API,
-    and a worker that runs the connectors (it joins the worker group, so ``hub worker`` processes share them).
+    One process: the Kafka cluster (local unless configured), the hub's topics, the state tables, the HTTP API
+    (with the dump and SPARQL routes), a worker that runs the connectors (it joins the worker group, so
+    ``hub worker`` processes share them) and the partner router.
     """
     settings = ensure_admin_token(settings)
     async with kafka_cluster(settings) as bootstrap:
         await _prepare(settings, bootstrap)
         metrics = HubMetrics()
+        kafka = KafkaRegistry(bootstrap, settings)
+        lag = RouterLag(bootstrap, settings)
         async with (
-            KafkaRegistry(bootstrap, settings).running() as registry,
+            kafka.running() as registry,
             api_server(
                 settings,
                 registry,
@@ -71,12 +77,22 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
                 metrics=metrics,
                 extra_routes=dump_http.routes,
                 extra_setup=lambda app: dump_http.setup(app, settings),
+                backfill=backfill_probe(kafka.marks, settings),
+                router_lag=lag,
             ) as server,
             worker(settings, registry, kafka_runner(bootstrap, settings), bootstrap=bootstrap, metrics=metrics),
         ):
+            router = asyncio.create_task(PartnerRouter(bootstrap, settings).run(stop), name="partner-router")
+            await lag.start()
             log.info("hub.up", bootstrap=bootstrap, api=server.url)
-            await stop.wait()
-            log.info("hub.stopping")
+            try:
+                await stop.wait()
+                log.info("hub.stopping")
+            finally:
+                await lag.stop()
+                router.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await router
 
 
 async def run_worker(settings: HubSettings, stop: asyncio.Event) -> None:

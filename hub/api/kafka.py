@@ -22,7 +22,8 @@ from hub.api.auth import TokenRecord
 from hub.api.keys import ReadyCheck, Registry
 from hub.api.status import CommandRecord, ConnectorStatus, WorkerRecord
 from hub.config import HubSettings
-from hub.stream.state import ConnectorRecord, CursorRecord, PartnerSubscription, StateTable
+from hub.stream.router import MARK_PREFIX
+from hub.stream.state import BackfillMark, ConnectorRecord, CursorRecord, PartnerSubscription, StateTable
 from hub.stream.topics import TopicSpec, hub_topics, internal_topic
 
 __all__ = ["API_TOPICS", "KafkaRegistry", "api_topic", "api_topics", "kafka_ready_check"]
@@ -49,7 +50,13 @@ class KafkaRegistry:
     def __init__(self, bootstrap: str, settings: HubSettings) -> None:
         self.connectors = StateTable(bootstrap, internal_topic(settings, "connectors"), ConnectorRecord)
         self.cursors = StateTable(bootstrap, internal_topic(settings, "cursors"), CursorRecord)
-        self.status = StateTable(bootstrap, internal_topic(settings, "status"), ConnectorStatus)
+        # The status topic also holds the router's backfill marks ("router/...") and DLQ notes ("dlq/..."); a
+        # connector name has no "/", so the key tells them apart.
+        status_topic = internal_topic(settings, "status")
+        self.status = StateTable(bootstrap, status_topic, ConnectorStatus, key_filter=lambda key: "/" not in key)
+        self.marks = StateTable(
+            bootstrap, status_topic, BackfillMark, key_filter=lambda key: key.startswith(MARK_PREFIX)
+        )
         self.partners = StateTable(bootstrap, internal_topic(settings, "partners"), PartnerSubscription)
         self.tokens = StateTable(bootstrap, api_topic(settings, "tokens"), TokenRecord)
         self.commands = StateTable(bootstrap, api_topic(settings, "commands"), CommandRecord)
@@ -67,7 +74,16 @@ class KafkaRegistry:
     @property
     def tables(self) -> Sequence[StateTable[Any]]:
         """Every table."""
-        return (self.connectors, self.cursors, self.status, self.partners, self.tokens, self.commands, self.workers)
+        return (
+            self.connectors,
+            self.cursors,
+            self.status,
+            self.marks,
+            self.partners,
+            self.tokens,
+            self.commands,
+            self.workers,
+        )
 
     async def start(self) -> None:
         """Read every table from its topic."""

@@ -205,8 +205,8 @@ class BackfillView(BaseModel):
     """How far the router has copied the existing records into a subscription's topics."""
 
     done: bool
-    records_copied: int
-    position: dict[str, int] = Field(description="Entity topic offset reached, per entity topic.")
+    partitions_done: int = Field(description="Entity-topic partitions already backfilled for the current filter.")
+    partitions_total: int
 
 
 class SubscriptionView(BaseModel):

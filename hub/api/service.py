@@ -16,8 +16,8 @@ from pydantic import SecretStr
 
 from hub.api.app import make_app
 from hub.api.kafka import kafka_ready_check
-from hub.api.keys import Registry
-from hub.api.metrics import HubMetrics
+from hub.api.keys import BackfillProbe, Registry
+from hub.api.metrics import HubMetrics, LagProbe
 from hub.api.scheduler import RunConnector, Scheduler
 from hub.api.workers import WorkerGroup
 from hub.config import HubSettings
@@ -76,6 +76,8 @@ async def api_server(
     connector_types: Mapping[str, type[Connector]] | None = None,
     extra_routes: Iterable[web.AbstractRouteDef] = (),
     extra_setup: Callable[[web.Application], None] | None = None,
+    backfill: BackfillProbe | None = None,
+    router_lag: LagProbe | None = None,
 ) -> AsyncIterator[ApiServer]:
     """Serve the API on ``settings.api.host:port`` until the block exits."""
     app = make_app(
@@ -86,6 +88,8 @@ async def api_server(
         metrics=metrics,
         extra_routes=extra_routes,
         extra_setup=extra_setup,
+        backfill=backfill,
+        router_lag=router_lag,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -75,15 +75,11 @@ async def test_backfill_progress_is_shown(make_api: MakeApi) -> None:
     """The router's backfill progress appears on the subscription."""
 
     async def backfill(sub: PartnerSubscription) -> dict[str, object]:
-        return {"done": False, "records_copied": 12, "position": {"ccs.projects.v1:0": 40}}
+        return {"done": False, "partitions_done": 1, "partitions_total": 3}
 
     api = await make_api(backfill=backfill)
     response = await api.client.post("/partners/ecsa/subscriptions", json=SUBSCRIPTION, headers=api.admin)
-    assert (await response.json())["backfill"] == {
-        "done": False,
-        "records_copied": 12,
-        "position": {"ccs.projects.v1:0": 40},
-    }
+    assert (await response.json())["backfill"] == {"done": False, "partitions_done": 1, "partitions_total": 3}
 
 
 async def test_tokens_are_issued_once_and_stored_hashed(api: Api) -> None:

@@ -1,0 +1,147 @@
+"""End to end: ``hub up``; an operator registers a Zooniverse connector against a Panoptes replay; a partner
+subscribes to "projects on Zooniverse"; the partner's topic receives the projects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from tests.api.zooniverse_replay import PROJECTS, zooniverse_app
+
+pytestmark = pytest.mark.integration
+
+ADMIN_TOKEN = "end-to-end-admin-token-0123456789abcdef"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def _tail(log: Path) -> str:
+    return log.read_text()[-4000:]
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as handle:
+        return subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+async def _until(what: str, log: Path, check: Any, timeout_s: float = 180) -> Any:
+    try:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                result = await check()
+                if result:
+                    return result
+                await asyncio.sleep(0.5)
+    except TimeoutError:
+        pytest.fail(f"timed out waiting for {what}\n--- hub up log\n{_tail(log)}")
+
+
+async def _topic_exists(bootstrap: str, topic: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await admin.start()
+        return topic in set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def _read(bootstrap: str, topic: str, received: dict[str, Any]) -> bool:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, isolation_level="read_committed", auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        batch = await consumer.getmany(timeout_ms=2000)
+        for records in batch.values():
+            for record in records:
+                if record.value is not None:
+                    received[record.key.decode()] = json.loads(record.value)
+    finally:
+        await consumer.stop()
+    return len(received) >= len(PROJECTS)
+
+
+async def test_hub_up_registers_routes_and_delivers(
+    aiohttp_server: Any, kafka_bootstrap: str, unique_name: str, unused_tcp_port: int, tmp_path: Path
+) -> None:
+    """The partner topic of a "projects on Zooniverse" subscription receives the replayed projects."""
+    replay = await aiohttp_server(zooniverse_app())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(
+        {
+            "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "HUB_STREAM__TOPIC_PREFIX": unique_name,
+            "HUB_STATE_DIR": str(tmp_path / "state"),
+            "HUB_API__PORT": str(unused_tcp_port),
+            "HUB_API__ADMIN_TOKEN": ADMIN_TOKEN,
+            "HUB_API__OUTBOUND_ALLOW": json.dumps(["127.0.0.1/32"]),
+            "HUB_LOG_FORMAT": "json",
+        }
+    )
+    log = tmp_path / "hub-up.log"
+    api = f"http://127.0.0.1:{unused_tcp_port}"
+    proc = _start(env, log)
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def ready() -> bool:
+                try:
+                    async with http.get(f"{api}/readyz") as response:
+                        return response.status == 200
+                except aiohttp.ClientError:
+                    return proc.poll() is None and False
+
+            await _until("the API to be ready", log, ready)
+            body = {
+                "name": "zooniverse-main",
+                "type": "zooniverse",
+                "config": {"base_url": str(replay.make_url("/api/"))},
+                "schedule_interval_s": 3600,
+            }
+            async with http.post(f"{api}/connectors", json=body, headers=ADMIN) as response:
+                assert response.status == 201, await response.text()
+            async with http.post(f"{api}/tokens", json={"scopes": ["partner:ecsa"]}, headers=ADMIN) as response:
+                partner = {"Authorization": f"Bearer {(await response.json())['token']}"}
+            subscription = {"entity_types": ["projects"], "platforms": ["zooniverse"]}
+            async with http.put(
+                f"{api}/partners/ecsa/subscriptions/zooniverse-projects", json=subscription, headers=partner
+            ) as response:
+                assert response.status == 201, await response.text()
+                topic = (await response.json())["topics"][0]
+            assert topic == f"{unique_name}.partner.ecsa.projects.v1"
+
+            await _until("the partner topic", log, lambda: _topic_exists(kafka_bootstrap, topic))
+            received: dict[str, Any] = {}
+            await _until("the projects on the partner topic", log, lambda: _read(kafka_bootstrap, topic, received))
+            names = sorted(doc["projectName"] for doc in received.values())
+            assert names == sorted(p["display_name"] for p in PROJECTS)
+            assert all("/zooniverse/" in key for key in received)
+
+            async def synced() -> dict[str, Any] | None:
+                async with http.get(f"{api}/connectors/zooniverse-main/status", headers=ADMIN) as response:
+                    status: dict[str, Any] = await response.json()
+                return status if status["state"] == "idle" and status["records_published"] >= len(PROJECTS) else None
+
+            status = await _until("an idle, successful connector", log, synced)
+            assert status["last_error"] is None
+            async with http.get(f"{api}/partners/ecsa/subscriptions/zooniverse-projects", headers=partner) as response:
+                assert (await response.json())["backfill"]["partitions_total"] == 1
+            async with http.get(f"{api}/metrics", headers=ADMIN) as response:
+                metrics = await response.text()
+            assert 'hub_connector_records_published_total{connector="zooniverse-main"}' in metrics
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
