@@ -211,7 +211,8 @@ class ZooniverseConnector(Connector):
         if state is None:
             # Projects from before Panoptes had `state` carry the Ouroboros status in legacy_attributes.
             legacy = _dig(p, "configuration", "legacy_attributes", "status")
-            state = _text(legacy) or ("live" if p.get("live") else None)
+            live = p.get("live")
+            state = _text(legacy) or ("live" if live is True else "development" if live is False else None)
             flags.add("state", state or "", "no `state`; derived from legacy status or `live`")
         status = tables["projectStatus"].map_one(state, flags, source_field="state")
         slug = _text(p.get("slug"))
