@@ -1,0 +1,154 @@
+"""Materialiser and analyst-query benchmark: pyoxigraph (the hub's store) against rdflib, same data, same run.
+
+Loads about 1,000,000 triples of synthetic hub records (projects on five platforms, monthly contribution
+statistics, cross-platform links) through the materialiser path: compact JSON-LD values expanded in batches
+(`hub.dump.expand`) and applied with their offsets in one transaction per batch (`hub.dump.store`), into a
+persistent store on disk. The same quads are then loaded into an rdflib Dataset, and the three analyst queries
+of docs/analysts.md run on both. It prints each time, and rdflib's time divided by pyoxigraph's.
+
+    .venv/bin/python bench/bench_materialise.py                 # 1,000,000 triples
+    .venv/bin/python bench/bench_materialise.py --triples 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import rdflib
+
+from hub.dump.expand import ExpandedRecord, expand_records
+from hub.dump.store import STATE_GRAPH, Change, HubStore
+from hub.schema import ContributionStatistics, HubModel, Link, Project, ProjectGeographicLocation
+from hub.schema.iris import mint_iri, platform_iri
+from hub.schema.vocab import ProjectCountry, ProjectScienceType
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "analysts.md"
+_BLOCK = re.compile(r"<!-- query: ([a-z0-9-]+) -->\s*```sparql\n(.*?)```", re.DOTALL)
+PLATFORMS = ("zooniverse", "scistarter", "eu-citizen-science", "citizenscience-gov", "inaturalist")
+T = TypeVar("T")
+
+
+def documented_queries() -> dict[str, str]:
+    return dict(_BLOCK.findall(DOC.read_text(encoding="utf-8")))
+
+
+def timed(call: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - start
+
+
+def records(rng: random.Random, projects: int) -> Iterator[HubModel]:
+    """Projects with countries, science types and pins; three months of statistics each; links for 5%."""
+    countries = [c.value for c in ProjectCountry][:60]
+    sciences = [s.value for s in ProjectScienceType][:40]
+    iris: list[tuple[str, str]] = []
+    for number in range(projects):
+        platform = PLATFORMS[number % len(PLATFORMS)]
+        native = f"p{number}"
+        iri = mint_iri("project", platform, native)
+        iris.append((iri, platform))
+        yield Project(
+            iri=iri,
+            project_id=native,
+            project_name=f"Project {number} {rng.choice(['Bird', 'Bee', 'Galaxy', 'River', 'Text'])} watch",
+            project_url=f"https://project-{number}.example.org/",
+            project_country=rng.sample(countries, k=rng.choice((1, 1, 2))),
+            project_science_type=rng.sample(sciences, k=rng.choice((1, 2))),
+            project_geographic_location=[
+                ProjectGeographicLocation(
+                    project_pin_latitude=round(rng.uniform(-60, 70), 5),
+                    project_pin_longitude=round(rng.uniform(-170, 170), 5),
+                )
+            ],
+            hosted_on=[platform_iri(platform)],
+        )
+        for month in (1, 2, 3):
+            yield ContributionStatistics(
+                iri=mint_iri("statistics", platform, f"{native}-2024-{month:02d}"),
+                project=iri,
+                period_start=f"2024-{month:02d}-01T00:00:00Z",
+                period_end=f"2024-{month + 1:02d}-01T00:00:00Z",
+                classification_count=rng.randint(0, 5000),
+                observation_count=rng.randint(0, 500),
+            )
+        if number % 20 == 19:
+            other, other_platform = iris[rng.randrange(len(iris) - 1)]
+            if other_platform != platform:
+                yield Link.between(
+                    iri, other, score=round(rng.uniform(0.7, 1.0), 3), evidence=["bench"], method="bench"
+                )
+
+
+def load_oxigraph(values: list[tuple[str, bytes]], store: HubStore, batch: int) -> int:
+    """The materialiser path: expand a batch, apply it with its offsets in one transaction."""
+    offset = 0
+    quads = 0
+    for start in range(0, len(values), batch):
+        chunk = values[start : start + batch]
+        changes = []
+        for (topic, _), result in zip(chunk, expand_records([v for _, v in chunk]), strict=True):
+            if not isinstance(result, ExpandedRecord):
+                raise SystemExit(f"bench record rejected: {result.reason}")
+            changes.append(Change(topic, result.iri, result.iri, result.quads))
+            quads += len(result.quads)
+        offset += len(chunk)
+        store.apply(changes, {("bench.records.v1", 0): offset})
+    return quads
+
+
+def run_oxigraph(store: HubStore, query: str) -> list[Any]:
+    return list(store.store.query(query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+
+
+def run_rdflib(dataset: rdflib.Dataset, query: str) -> list[Any]:
+    return list(dataset.query(query))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--triples", type=int, default=1_000_000, help="Approximate number of triples to load.")
+    parser.add_argument("--batch", type=int, default=500, help="Records per store transaction.")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    # A project with its three months of statistics and its share of links comes to about 33 triples.
+    projects = max(10, args.triples // 33)
+    values = [(f"bench.{r.ENTITY}.v1", r.to_jsonld_bytes()) for r in records(rng, projects)]
+    print(f"records: {len(values):,} ({projects:,} projects)")
+
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as directory:
+        store = HubStore(Path(directory))
+        loaded, ox_load = timed(lambda: load_oxigraph(values, store, args.batch))
+        store.flush()
+        print(f"pyoxigraph materialiser path: {loaded:,} triples in {ox_load:.1f}s ({loaded / ox_load:,.0f} triples/s)")
+
+        nquads = "".join(f"{q} .\n" for q in store.record_quads() if q.graph_name != STATE_GRAPH)
+        dataset = rdflib.Dataset(default_union=True)
+        _, rdf_load = timed(lambda: dataset.parse(data=nquads, format="nquads"))
+        rdflib_triples = len(dataset)
+        print(
+            f"rdflib Dataset.parse(N-Quads): {rdflib_triples:,} triples in {rdf_load:.1f}s "
+            f"({rdflib_triples / rdf_load:,.0f} triples/s)"
+        )
+        # The materialiser path includes JSON-LD expansion; rdflib's includes only N-Quads parsing.
+        print(f"load ratio rdflib/pyoxigraph: {rdf_load / ox_load:.1f}x")
+
+        print(f"\n{'query':36} {'rows':>6} {'pyoxigraph':>11} {'rdflib':>9} {'ratio':>7}")
+        for name, query in documented_queries().items():
+            ox_rows, ox_time = timed(lambda q=query: run_oxigraph(store, q))  # type: ignore[misc]
+            rdf_rows, rdf_time = timed(lambda q=query: run_rdflib(dataset, q))  # type: ignore[misc]
+            same = "" if len(ox_rows) == len(rdf_rows) else f"  (rdflib: {len(rdf_rows)} rows)"
+            print(f"{name:36} {len(ox_rows):>6} {ox_time:>10.2f}s {rdf_time:>8.2f}s {rdf_time / ox_time:>6.1f}x{same}")
+
+
+if __name__ == "__main__":
+    main()
