@@ -136,3 +136,13 @@ async def test_science_near_me_opportunities(aiohttp_server):
     assert first.project_end_date == datetime(2023, 4, 20, 3, 0, tzinfo=UTC)
     assert first.language == "en"
     assert first.project_url == "https://nvdm.org/event/5-admission-after-4pm-2022-12-28/2023-04-19/"
+
+
+async def test_truncated_and_unparseable_finder_pages_are_read_again(aiohttp_server):
+    """A finder page cut short, then one that is not JSON, are both retried; the snapshot is still complete."""
+    async with served(aiohttp_server, scistarter_app) as (replay, root, http, waits):
+        replay.fail("/finder", None, "truncated", "badjson")
+        batches = await sync(finder(root, http))
+    assert len(waits.seconds) == 2
+    assert batches[-1].snapshot_complete
+    assert len(records(batches, "project")) == 6

@@ -123,3 +123,15 @@ def test_parse_time(text, iso):
     """Panoptes and export timestamps parse to aware UTC; naive or garbage ones give None."""
     parsed = parse_time(text)
     assert (parsed.isoformat() if parsed else None) == iso
+
+
+@pytest.mark.parametrize("fault", ["truncated", "badjson", "503"])
+async def test_a_bad_page_mid_listing_is_read_again(aiohttp_server, fault):
+    """A page cut short, one whose JSON does not parse, or a 503 on page 2 is retried; no project is lost."""
+    async with served(aiohttp_server, zooniverse_app) as (replay, root, http, waits):
+        replay.fail("/api/projects", None, fault)
+        batches = await sync(connector(root, http))
+        page_requests = [r for r in replay.requests if r.path == "/api/projects"]
+    assert [r.fault for r in page_requests[:2]] == [None, fault]
+    assert len(waits.seconds) == 1
+    assert {r.native_id for r in records(batches, "project")} == {p["id"] for p in replay_zooniverse.PROJECTS}
