@@ -97,16 +97,32 @@ def negotiate(form: QueryForm, accept: str | None, format_param: str | None = No
 class SparqlEngine:
     """Runs read-only SPARQL on a `HubStore` with a time limit and a result limit."""
 
-    def __init__(self, store: HubStore, *, timeout_s: float, result_limit: int) -> None:
+    def __init__(self, store: HubStore, *, timeout_s: float, result_limit: int, max_running: int = 4) -> None:
+        """Serve queries on ``store``.
+
+        Args:
+            store: the materialised store.
+            timeout_s: a query running longer is refused.
+            result_limit: a query with more results is refused.
+            max_running: queries evaluated at once. A query refused at its time limit while pyoxigraph still
+                computes (an aggregate) keeps its slot until the engine returns, so runaway queries cannot pile
+                up and take every core; a query that finds no free slot within its time limit is refused.
+        """
         self.store = store
         self.timeout_s = timeout_s
         self.result_limit = result_limit
+        self._slots = threading.BoundedSemaphore(max_running)
 
     def _over_limit(self) -> QueryRefusedError:
         return QueryRefusedError(
             f"the query has more than {self.result_limit} results, the hub's limit; add a LIMIT, "
             f"page with OFFSET, or download the dump",
             reason="too_many_results",
+        )
+
+    def _busy(self) -> QueryRefusedError:
+        return QueryRefusedError(
+            f"every query slot stayed busy for {self.timeout_s:g}s; try again later", reason="timeout"
         )
 
     def _timed_out(self) -> QueryRefusedError:
@@ -122,8 +138,29 @@ class SparqlEngine:
         default_graphs: Sequence[str],
         named_graphs: Sequence[str],
         cancelled: threading.Event,
+        started: threading.Event,
     ) -> bytes:
         deadline = time.monotonic() + self.timeout_s
+        if not self._slots.acquire(timeout=self.timeout_s):
+            raise self._busy()
+        if cancelled.is_set():  # the caller gave up while this query waited for its slot
+            self._slots.release()
+            raise self._busy()
+        started.set()
+        try:
+            return self._evaluate(query, media_type, default_graphs, named_graphs, cancelled, deadline)
+        finally:
+            self._slots.release()
+
+    def _evaluate(
+        self,
+        query: CheckedQuery,
+        media_type: str,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+        cancelled: threading.Event,
+        deadline: float,
+    ) -> bytes:
         try:
             dataset: dict[str, object] = {}
             if default_graphs:
@@ -199,13 +236,13 @@ class SparqlEngine:
         """
         query = check_query(text)
         media_type = negotiate(query.form, accept, format_param)
-        cancelled = threading.Event()
+        cancelled, started = threading.Event(), threading.Event()
         try:
             async with asyncio.timeout(self.timeout_s):
                 body = await asyncio.to_thread(
-                    self._execute, query, media_type, default_graphs, named_graphs, cancelled
+                    self._execute, query, media_type, default_graphs, named_graphs, cancelled, started
                 )
         except TimeoutError:
             cancelled.set()
-            raise self._timed_out() from None
+            raise (self._timed_out() if started.is_set() else self._busy()) from None
         return SparqlAnswer(body, media_type)

@@ -94,7 +94,12 @@ class HubStore:
         try:
             self.store = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as exc:
-            raise DumpError(f"cannot open the RDF store at {path}: {exc}") from exc
+            hint = (
+                "; another process (hub up or hub materialise) has it open: ask that one (POST /dump, /sparql)"
+                if "lock" in str(exc).lower()
+                else ""
+            )
+            raise DumpError(f"cannot open the RDF store at {path}: {exc}{hint}") from exc
         self._write_lock = threading.Lock()
         #: Incremented after every committed batch; readers use it to tell whether the data changed.
         self.generation = 0

@@ -16,7 +16,9 @@ from aiohttp.test_utils import TestClient
 from hub.config import DumpSettings, HubSettings
 from hub.dump.expand import ExpandedRecord, expand_records
 from hub.dump.http import routes, setup
+from hub.dump.sparql import SparqlEngine
 from hub.dump.store import Change, HubStore
+from hub.errors import QueryRefusedError
 from hub.schema import HubModel
 
 from .records import ASTRONOMY, ECOLOGY, link, project, statistics
@@ -185,3 +187,15 @@ async def test_over_the_time_limit_is_refused(aiohttp_client: ClientFactory, tmp
     body = await response.json()
     assert body["error"] == "query_timeout"
     assert "longer than 0.2s" in body["detail"]
+
+
+async def test_a_query_waits_for_a_slot_and_is_refused_when_none_frees() -> None:
+    """With every evaluation slot held (by a query still computing), a new query is refused at its time limit."""
+    engine = SparqlEngine(_store(), timeout_s=0.1, result_limit=100, max_running=1)
+    engine._slots.acquire()  # stands for an aggregate still running after its own refusal
+    with pytest.raises(QueryRefusedError, match="every query slot stayed busy") as caught:
+        await engine.run(NAMES)
+    assert caught.value.reason == "timeout"
+    engine._slots.release()
+    answer = await engine.run(NAMES)
+    assert answer.media_type == "application/sparql-results+json"
