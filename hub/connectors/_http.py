@@ -49,11 +49,13 @@ __all__ = [
     "Response",
     "Validators",
     "id_cursor",
+    "loggable",
     "next_href",
     "offset_limit",
     "page_number",
     "paginate",
     "parse_retry_after",
+    "redact_url",
 ]
 
 log = structlog.get_logger(__name__)
@@ -173,6 +175,24 @@ def _limiter(requests_per_second: float) -> AsyncLimiter:
     return AsyncLimiter(requests_per_second, 1)
 
 
+#: Query parameters that carry credentials; their values never reach a log, an error or a record's source_url.
+SECRET_PARAMS = frozenset({"key", "api_key", "apikey", "token", "access_token", "auth", "signature", "sig"})
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the values of credential parameters (``key``, ``token``, ...) replaced by ``***``."""
+    parsed = URL(url)
+    if not any(name.lower() in SECRET_PARAMS for name in parsed.query):
+        return url
+    query = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in parsed.query.items()]
+    return str(parsed.with_query(query))
+
+
+def loggable(url: str) -> str:
+    """The path and query of ``url`` for logs and error messages, credentials redacted."""
+    return URL(redact_url(url)).path_qs
+
+
 def _host_key(url: str) -> str:
     parsed = URL(url)
     return f"{parsed.host}:{parsed.port}"
@@ -266,16 +286,19 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         cache: ConditionalCache | None = None,
         decode_json: bool = True,
+        secret_params: Mapping[str, str | int] | None = None,
     ) -> Response:
         """GET ``url`` with retries; decode the body as JSON unless told not to.
 
         Args:
             url: absolute URL.
             connector: the connector's name, for errors and logs.
-            params: query parameters added to ``url``.
+            params: query parameters added to ``url`` (part of the resource's URL, as if written in it).
             headers: extra request headers (e.g. ``Accept``, ``Authorization``).
             cache: when given, send the stored validators and store the new ones; a 304 comes back as
                 ``Response.not_modified`` with no body read.
+            secret_params: query parameters for this request only, such as an API key: they stay out of the cache
+                key, ``Response.url``, logs and errors.
             decode_json: parse the body with orjson into ``Response.data``; a body that does not parse is
                 retried like a 5xx (proxies truncate), then reported as retriable.
 
@@ -283,14 +306,16 @@ class HttpClient:
             RetriableConnectorError: retries ran out on 429/5xx/timeouts/broken or undecodable bodies.
             FatalConnectorError: 401, 403 or another 4xx, or a body over the size cap.
         """
-        full_url = str(URL(url).update_query(params)) if params else url
-        path = URL(full_url).path_qs
-        host = self._host(full_url)
+        if params:
+            url = str(URL(url).update_query(params))
+        request_url = str(URL(url).update_query(secret_params)) if secret_params else url
+        path = loggable(url)
+        host = self._host(url)
         policy = host.policy
         last_reason = ""
         for attempt in range(policy.max_retries + 1):
             try:
-                return await self._attempt(full_url, path, host, connector, headers, cache, decode_json)
+                return await self._attempt(url, request_url, path, host, connector, headers, cache, decode_json)
             except _RetryableFailureError as failure:
                 last_reason = failure.reason
                 if attempt == policy.max_retries:
@@ -306,6 +331,7 @@ class HttpClient:
     async def _attempt(
         self,
         url: str,
+        request_url: str,
         path: str,
         host: _Host,
         connector: str,
@@ -323,7 +349,7 @@ class HttpClient:
             self.requests_sent += 1
             try:
                 async with self.session.get(
-                    url, headers=request_headers, timeout=aiohttp.ClientTimeout(total=policy.timeout_s)
+                    request_url, headers=request_headers, timeout=aiohttp.ClientTimeout(total=policy.timeout_s)
                 ) as resp:
                     self._check_status(resp, path, connector)
                     response_headers = CIMultiDict(resp.headers)
@@ -386,7 +412,7 @@ class HttpClient:
         :class:`RetriableConnectorError` (the connector resumes from the cursor of the last committed batch).
         The validators are stored in ``cache`` as soon as the status is known.
         """
-        path = URL(url).path_qs
+        path = loggable(url)
         host = self._host(url)
         policy = host.policy
         request_headers = {"User-Agent": self.user_agent, **(headers or {})}
@@ -476,6 +502,7 @@ async def paginate(
     next_url: NextUrl,
     connector: str,
     headers: Mapping[str, str] | None = None,
+    secret_params: Mapping[str, str | int] | None = None,
     cache: ConditionalCache | None = None,
 ) -> AsyncIterator[Page]:
     """Yield the pages of a listing from ``first_url`` on.
@@ -493,10 +520,10 @@ async def paginate(
     while url is not None:
         if url in visited:
             raise FatalConnectorError(
-                f"pagination loops back to {URL(url).path_qs}; the platform's links are broken", connector=connector
+                f"pagination loops back to {loggable(url)}; the platform's links are broken", connector=connector
             )
         visited.add(url)
-        resp = await http.get(url, connector=connector, headers=headers, cache=cache)
+        resp = await http.get(url, connector=connector, headers=headers, secret_params=secret_params, cache=cache)
         if resp.not_modified:
             stored = cache.get(url) if cache else None
             page = Page(url, None, True, stored.next_url if stored else None)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 import orjson
 from pydantic import Field, HttpUrl, SecretStr
 
-from hub.connectors._http import ConditionalCache, Page, page_number, paginate
+from hub.connectors._http import ConditionalCache, Page, page_number, paginate, redact_url
 from hub.connectors._portal import FlaggedProject
 from hub.connectors._vocab import FlagCollector, load_tables
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle, unparsed_payload
@@ -107,6 +107,10 @@ class _SnapshotConnector(Connector):
         """Request headers (auth)."""
         return {}
 
+    def secret_params(self) -> dict[str, str | int]:
+        """Query parameters that carry credentials: sent with each request, kept out of URLs we store."""
+        return {}
+
     def native_id(self, item: Mapping[str, Any]) -> str:
         """The platform's immutable id of one listed item."""
         raise NotImplementedError
@@ -121,16 +125,17 @@ class _SnapshotConnector(Connector):
         return list(items) if isinstance(items, list) else []
 
     def _records(self, page: Page) -> list[RawRecord]:
+        source = redact_url(page.url)
         out = []
         for position, item in enumerate(self.items(page.data)):
             if isinstance(item, Mapping) and self.native_id(item):
-                out.append(RawRecord(self.platform, self.kind, self.native_id(item), item, page.url))
+                out.append(RawRecord(self.platform, self.kind, self.native_id(item), item, source))
             else:
                 # Without its id a record cannot be swept or keyed; it still goes to the dead-letter topic.
-                native = f"{page.url}#{position}"
+                native = f"{source}#{position}"
                 text = orjson.dumps(item).decode()[:2000]
                 payload = unparsed_payload(text, f"listed item {position} has no {self.id_field!r}")
-                out.append(RawRecord(self.platform, self.kind, native, payload, page.url))
+                out.append(RawRecord(self.platform, self.kind, native, payload, source))
         return out
 
     def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
@@ -153,6 +158,7 @@ class _SnapshotConnector(Connector):
             next_url=page_number(self.items, first_page=self.first_page),
             connector=self.name,
             headers=self.headers(),
+            secret_params=self.secret_params(),
             cache=cache,
         ):
             if page.not_modified:
@@ -168,7 +174,9 @@ class _SnapshotConnector(Connector):
         # sees every record that still exists (the publisher drops the unchanged ones by content hash).
         records: list[RawRecord] = []
         for url in unchanged:
-            response = await self.http.get(url, connector=self.name, headers=self.headers())
+            response = await self.http.get(
+                url, connector=self.name, headers=self.headers(), params=self.secret_params()
+            )
             records.extend(self._records(Page(url, response.data, False, None)))
         yield Batch(records, encode_cursor({"etags": cache.to_json()}), snapshot_complete=True)
 
@@ -196,10 +204,12 @@ class SciStarterConnector(_SnapshotConnector):
     def first_url(self) -> str:
         """``{base}/finder?format=json&page=1`` plus the configured filters."""
         params = {"format": "json", **self.config.query, "page": "1"}
-        if self.config.api_key is not None:
-            params["key"] = self.config.api_key.get_secret_value()
         query = "&".join(f"{k}={v}" for k, v in params.items())
         return f"{str(self.config.base_url).rstrip('/')}/{self.config.finder_path.strip('/')}?{query}"
+
+    def secret_params(self) -> dict[str, str | int]:
+        """SciStarter's API key goes in the query (``key=``), never into a stored URL."""
+        return {"key": self.config.api_key.get_secret_value()} if self.config.api_key else {}
 
     def native_id(self, item: Mapping[str, Any]) -> str:
         """The ``guid`` (a UUID that survives renames; ``id`` and ``slug`` do not identify across systems)."""

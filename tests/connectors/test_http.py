@@ -331,3 +331,29 @@ async def test_pagination_loop_is_fatal(aiohttp_server, session, sleeps):
     nxt = next_href(str(server.make_url("/api")), "items")
     with pytest.raises(FatalConnectorError, match="loops back"):
         [p async for p in paginate(http, str(server.make_url("/api/items")), next_url=nxt, connector="t")]
+
+
+async def test_credential_params_stay_out_of_urls_logs_and_errors(aiohttp_server, session, sleeps):
+    """A key passed as a secret param reaches the server but not the cache, the response URL or errors."""
+    keys: list[str | None] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        keys.append(request.query.get("key"))
+        if len(keys) == 1:
+            return web.json_response({"page": 1}, headers={"ETag": '"e1"'})
+        return web.Response(status=403)
+
+    app = web.Application()
+    app.router.add_get("/finder", handler)
+    server = await aiohttp_server(app)
+    http = client(session, sleeps, server)
+    cache = ConditionalCache()
+    url = str(server.make_url("/finder?page=1"))
+    resp = await http.get(url, connector="t", secret_params={"key": "s3cr3t"}, cache=cache)
+    assert resp.url == url
+    assert list(cache.to_json()) == [url]
+    with pytest.raises(FatalConnectorError) as info:
+        await http.get(str(server.make_url("/finder?page=2&key=s3cr3t")), connector="t")
+    assert keys == ["s3cr3t", "s3cr3t"]
+    assert "s3cr3t" not in str(info.value)
+    assert "key=***" in str(info.value)

@@ -146,3 +146,15 @@ async def test_truncated_and_unparseable_finder_pages_are_read_again(aiohttp_ser
     assert len(waits.seconds) == 2
     assert batches[-1].snapshot_complete
     assert len(records(batches, "project")) == 6
+
+
+async def test_api_key_is_sent_but_never_stored(aiohttp_server):
+    """The SciStarter key goes out with every request and appears in no record, cursor or source URL."""
+    async with served(aiohttp_server, scistarter_app) as (replay, root, http, _waits):
+        config = SciStarterConfig(base_url=root, api_key="k-123-secret", **FAST)
+        batches = await sync(SciStarterConnector(config, http=http))
+        sent = [r.path_qs for r in replay.requests]
+    assert sent
+    assert all("key=k-123-secret" in qs for qs in sent)
+    stored = [b.cursor or "" for b in batches] + [r.source_url for r in records(batches)]
+    assert not [s for s in stored if "k-123-secret" in s]
