@@ -7,7 +7,7 @@ persistent store on disk. The same quads are then loaded into an rdflib Dataset,
 of docs/analysts.md run on both. It prints each time, and rdflib's time divided by pyoxigraph's.
 
     .venv/bin/python bench/bench_materialise.py                 # 1,000,000 triples
-    .venv/bin/python bench/bench_materialise.py --triples 100000
+    .venv/bin/python bench/bench_materialise.py --triples 100000 --dump   # also time a dump
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import rdflib
 
 from hub.dump.expand import ExpandedRecord, expand_records
+from hub.dump.files import write_dump
 from hub.dump.store import STATE_GRAPH, Change, HubStore
 from hub.schema import ContributionStatistics, HubModel, Link, Project, ProjectGeographicLocation
 from hub.schema.iris import mint_iri, platform_iri
@@ -117,6 +118,7 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=1_000_000, help="Approximate number of triples to load.")
     parser.add_argument("--batch", type=int, default=500, help="Records per store transaction.")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dump", action="store_true", help="Also time `hub dump` (N-Quads + framed JSON-LD).")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
@@ -148,6 +150,10 @@ def main() -> None:
             rdf_rows, rdf_time = timed(lambda q=query: run_rdflib(dataset, q))  # type: ignore[misc]
             same = "" if len(ox_rows) == len(rdf_rows) else f"  (rdflib: {len(rdf_rows)} rows)"
             print(f"{name:36} {len(ox_rows):>6} {ox_time:>10.2f}s {rdf_time:>8.2f}s {rdf_time / ox_time:>6.1f}x{same}")
+        if args.dump:
+            summary, dump_time = timed(lambda: write_dump(store, Path(directory) / "dumps"))
+            written = summary.manifest["records"]
+            print(f"\ndump: {written:,} records in {dump_time:.1f}s ({written / dump_time:,.0f} records/s)")
 
 
 if __name__ == "__main__":
