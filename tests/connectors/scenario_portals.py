@@ -19,6 +19,7 @@ from aiohttp import web
 
 from tests.connectors.conformance import ReplayScenario, register
 from tests.connectors.replay import REPLAY, Replay, fixture_bytes, fixture_json, replay_app
+from tests.connectors.replay_biocollect import biocollect_app
 from tests.connectors.replay_inaturalist import inaturalist_app
 
 FAST = {"backoff_base_s": 0, "requests_per_second": 1000, "max_retries": 2}
@@ -202,6 +203,21 @@ register(
         config=lambda root: {"base_url": root + "v1/", "project_ids": [8291, 8527], "page_size": 2, **FAST},
         fault_path="/v1/observations",
         invalid_configs=[{"page_size": 201}, {"project_ids": []}, {"project_ids": ["wa-invasives"]}],
+        conditional_resync=False,
+    )
+)
+register(
+    ReplayScenario(
+        connector_type="biocollect",
+        make_app=biocollect_app,
+        config=lambda root: {
+            "base_url": root,
+            "page_size": 2,
+            "activity_projects": ["fa3d9c1e-6a59-4d3b-9e0b-2b1f5c0c8e11"],
+            **FAST,
+        },
+        fault_path="/ws/project/search",
+        invalid_configs=[{"page_size": 101}, {"activity_projects": "all"}],
         conditional_resync=False,
     )
 )
