@@ -20,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from hub.api.auth import TokenRecord
 from hub.api.keys import ReadyCheck, Registry
+from hub.api.problems import plain_traceback
 from hub.api.status import CommandRecord, ConnectorStatus, WorkerRecord
 from hub.config import HubSettings
 from hub.stream.router import MARK_PREFIX
@@ -108,9 +109,9 @@ class KafkaRegistry:
                 await asyncio.sleep(refresh_s)
                 try:
                     await self.refresh()
-                except Exception:
+                except Exception as exc:  # noqa: BLE001 - logged below, without locals
                     # Kafka briefly away: serve what is in memory and try again.
-                    log.exception("api.refresh_failed")
+                    log.error("api.refresh_failed", traceback=plain_traceback(exc))  # noqa: TRY400 - exc_info logs locals
 
         task = asyncio.create_task(refresher(), name="registry-refresh")
         try:

@@ -6,6 +6,7 @@ handler, aiohttp itself (404, 405, 413) or an unexpected exception (500, whose d
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -16,13 +17,22 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hub.errors import StreamError
 
-__all__ = ["ApiError", "ErrorBody", "FieldError", "error_middleware", "field_errors", "parse_body"]
+__all__ = ["ApiError", "ErrorBody", "FieldError", "error_middleware", "field_errors", "parse_body", "plain_traceback"]
 
 log = structlog.get_logger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def plain_traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` without frame locals.
+
+    The hub's JSON logs render ``exc_info`` with local variables, and a local may hold a connector config with
+    its secrets; the API and the scheduler log this text instead.
+    """
+    return "".join(traceback.format_exception(exc))
 
 
 class FieldError(BaseModel):
@@ -153,7 +163,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except StreamError as exc:
         log.warning("api.kafka_unavailable", method=request.method, path=request.path, error=str(exc))
         return error_response(503, ErrorBody(error="kafka_unavailable", detail=str(exc)))
-    except Exception:
-        # The traceback goes to the log, never to the client; request bodies are not logged (they hold secrets).
-        log.exception("api.unhandled_error", method=request.method, path=request.path)
+    except Exception as exc:  # noqa: BLE001 - logged below, without locals
+        # The traceback goes to the log, never to the client; request bodies and locals are not logged (secrets).
+        log.error("api.unhandled_error", method=request.method, path=request.path, traceback=plain_traceback(exc))  # noqa: TRY400 - exc_info logs locals
         return error_response(500, ErrorBody(error="internal_error", detail="the hub failed to answer; see its log"))

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from hub.api.keys import BackfillProbe
+from hub.api.problems import plain_traceback
 from hub.api.tables import Table
 from hub.config import HubSettings
 from hub.stream.router import MARK_PREFIX, fingerprint, router_group_id
@@ -88,8 +89,8 @@ class RouterLag:
         while True:
             try:
                 await self.measure()
-            except Exception:
-                log.exception("router.lag_unavailable")
+            except Exception as exc:  # noqa: BLE001 - logged below, without locals
+                log.error("router.lag_unavailable", traceback=plain_traceback(exc))  # noqa: TRY400 - exc_info logs locals
             await asyncio.sleep(self._interval_s)
 
     async def start(self) -> None:

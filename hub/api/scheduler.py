@@ -22,6 +22,7 @@ from croniter import croniter
 
 from hub.api.keys import Registry
 from hub.api.metrics import HubMetrics
+from hub.api.problems import plain_traceback
 from hub.api.secrets import MASK, secret_fields
 from hub.api.status import HEARTBEAT_INTERVAL_S, ConnectorStatus, WorkerRecord
 from hub.config import ApiSettings
@@ -163,9 +164,12 @@ class Scheduler:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                # One bad pass (Kafka briefly away) must not end scheduling; the next tick tries again.
-                log.exception("scheduler.tick_failed", worker=self.worker_id)
+            except Exception as exc:  # noqa: BLE001 - logged below, without locals
+                # One bad pass (Kafka briefly away) must not end scheduling; the next tick tries again. No exc_info:
+                # the JSON renderer would log frame locals, and they hold connector configs with their secrets.
+                log.error(  # noqa: TRY400 - exc_info logs locals
+                    "scheduler.tick_failed", worker=self.worker_id, traceback=self._scrub_all(plain_traceback(exc))
+                )
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._tick_s)
@@ -227,7 +231,7 @@ class Scheduler:
             slot.failures = 0
             slot.next_run_at = now
             if slot.task is not None:
-                slot.task.cancel()  # the done-callback-free task clears itself; the next tick starts it again
+                slot.task.cancel()  # the cancelled run clears slot.task itself; the next tick starts a new one
             log.info("scheduler.restart_requested", connector=slot.record.name)
         sync = command.sync_requested_at
         if sync is not None and (slot.handled_sync_at is None or sync > slot.handled_sync_at):
@@ -261,14 +265,19 @@ class Scheduler:
         )
         await self.registry.status.put(slot.record.name, slot.status)
 
-    def _scrub(self, record: ConnectorRecord, text: str) -> str:
-        """The error text without any of the connector's secrets (an exception may quote a URL or a header)."""
+    def _scrub(self, record: ConnectorRecord, text: str, *, limit: int = _MAX_ERROR_CHARS) -> str:
+        """The text without any of the connector's secrets (an exception may quote a URL or a header)."""
         model = self._types.get(record.type)
         for name in secret_fields(model.config_model if model else None, record.config):
             value = record.config.get(name)
             if isinstance(value, str) and value:
                 text = text.replace(value, MASK)
-        return text[:_MAX_ERROR_CHARS]
+        return text[:limit]
+
+    def _scrub_all(self, text: str) -> str:
+        for slot in self._slots.values():
+            text = self._scrub(slot.record, text, limit=len(text))
+        return text
 
     async def _run_once(self, slot: _Slot) -> None:
         record = slot.record

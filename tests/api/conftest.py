@@ -134,9 +134,7 @@ def make_api(aiohttp_client: Any) -> MakeApi:
             settings or api_settings(),
             registry=registry,
             connector_types={"fake": FakeConnector, "other": OtherConnector},
-            resolver=fake_resolver,
-            clock=lambda: NOW,
-            **options,
+            **{"resolver": fake_resolver, "clock": lambda: NOW, **options},
         )
         return Api(await aiohttp_client(app), registry)
 

@@ -392,3 +392,32 @@ async def test_connector_types_and_validation(api: Api) -> None:
     assert response.status == 422
     response = await api.client.put("/connector-types/fake/config/validate", json=good, headers=api.issue("partner:x"))
     assert response.status == 403
+
+
+async def test_an_unexpected_failure_is_a_json_500_and_logs_no_secret(
+    make_api: MakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash while a config (with its secret) is in scope: JSON 500 for the client, a locals-free traceback in
+    the hub's JSON log."""
+    import logging
+
+    from hub.logs import configure_logging
+
+    async def broken_resolver(host: str, port: int) -> list[str]:
+        raise RuntimeError("resolver exploded")
+
+    root = logging.getLogger()
+    handlers = root.handlers[:]
+    configure_logging("json", "INFO")
+    try:
+        api = await make_api(resolver=broken_resolver)
+        response = await api.client.post("/connectors", json=connector_body(), headers=api.admin)
+        body = await response.json()
+    finally:
+        root.handlers[:] = handlers
+    assert response.status == 500
+    assert body == {"error": "internal_error", "detail": "the hub failed to answer; see its log", "fields": []}
+    logged = capsys.readouterr().err
+    assert '"event": "api.unhandled_error"' in logged
+    assert "resolver exploded" in logged
+    assert SECRET not in logged
