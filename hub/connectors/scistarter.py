@@ -116,7 +116,7 @@ class _SnapshotConnector(Connector):
         raise NotImplementedError
 
     def platform_record(self) -> RawRecord:
-        """The platform itself, yielded with the first page of a first sync."""
+        """The platform itself, yielded in the last batch of every complete snapshot."""
         raise NotImplementedError
 
     def items(self, data: Any) -> list[Any]:
@@ -150,8 +150,6 @@ class _SnapshotConnector(Connector):
         # Pages that answered 304 in this run (and, when resuming, in the part of it before the break).
         unchanged: list[str] = list(state.get("unchanged") or []) if resume else []
         changed = bool(state.get("changed")) if resume else False
-        if cursor is None:
-            yield Batch([self.platform_record()], encode_cursor({"etags": cache.to_json()}))
         async for page in paginate(
             self.http,
             first,
@@ -171,8 +169,9 @@ class _SnapshotConnector(Connector):
             # Every page answered 304: nothing changed and nothing needs sweeping.
             return
         # Something changed: read again, without validators, the pages that answered 304, so that the sweep
-        # sees every record that still exists (the publisher drops the unchanged ones by content hash).
-        records: list[RawRecord] = []
+        # sees every record that still exists (the publisher drops the unchanged ones by content hash). The
+        # platform itself is part of every complete snapshot, or the sweep would delete it.
+        records: list[RawRecord] = [self.platform_record()]
         for url in unchanged:
             response = await self.http.get(
                 url, connector=self.name, headers=self.headers(), params=self.secret_params()

@@ -16,8 +16,8 @@ from hub.connectors.scistarter import (
 )
 from hub.schema.iris import mint_iri
 from tests.connectors import replay_scistarter
+from tests.connectors.helpers import FAST, mapped, records, served, sync
 from tests.connectors.replay_scistarter import scistarter_app
-from tests.connectors.zoo_helpers import FAST, mapped, records, served, sync
 
 TIME_TO_RESTORE = "9b873aa0-0c23-53d5-95ae-c12902e8cae7"
 

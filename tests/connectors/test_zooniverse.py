@@ -11,8 +11,8 @@ from hub.connectors.zooniverse import ZooniverseConfig, ZooniverseConnector, par
 from hub.schema import Organisation, Platform
 from hub.schema.iris import mint_iri, platform_iri
 from tests.connectors import replay_zooniverse
+from tests.connectors.helpers import FAST, mapped, records, served, sync
 from tests.connectors.replay_zooniverse import zooniverse_app
-from tests.connectors.zoo_helpers import FAST, mapped, records, served, sync
 
 
 def connector(root: str, http: Any, **extra: Any) -> ZooniverseConnector:

@@ -21,8 +21,8 @@ from hub.connectors.zooniverse_stats import ZooniverseStatsConfig, ZooniverseSta
 from hub.errors import FatalConnectorError, SkippableRecordError
 from hub.schema import ContributionStatistics
 from hub.schema.iris import mint_iri
+from tests.connectors.helpers import FAST, PSEUDONYMISER, mapped, records, served, sync
 from tests.connectors.replay_zooniverse import EVENT, EXPORT, zooniverse_app
-from tests.connectors.zoo_helpers import FAST, PSEUDONYMISER, mapped, records, served, sync
 
 # Personal values planted in the fixtures; none may survive into a payload or a model.
 PERSONAL = [
