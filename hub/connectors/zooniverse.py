@@ -8,6 +8,7 @@ followed by ``meta.projects.next_href`` only; Panoptes' counts are not trusted.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -133,11 +134,16 @@ class ZooniverseConnector(Connector):
                 read_any = True
                 projects = [p for p in _list(page.data, "projects") if _changed(p, since)]
                 records: list[RawRecord] = []
-                for project in projects:
+                workflows: list[list[RawRecord]] = [[] for _ in projects]
+                if self.config.include_workflows:
+                    # One listing per project, concurrently; the per-host limits of HttpClient still apply.
+                    workflows = list(
+                        await asyncio.gather(*(self._workflows(str(p.get("id")), headers) for p in projects))
+                    )
+                for project, its_workflows in zip(projects, workflows, strict=True):
                     records.append(self._record("project", project, page.url))
+                    records.extend(its_workflows)
                     run_max = _later(run_max, project.get("updated_at"))
-                    if self.config.include_workflows:
-                        records.extend([r async for r in self._workflows(str(project.get("id")), headers)])
                 yield Batch(records, cursor_for(run_max=run_max, resume=page.next_url))
             since = run_max
             if read_any:
@@ -170,13 +176,15 @@ class ZooniverseConnector(Connector):
 
         return _next
 
-    async def _workflows(self, project_id: str, headers: Mapping[str, str]) -> AsyncIterator[RawRecord]:
+    async def _workflows(self, project_id: str, headers: Mapping[str, str]) -> list[RawRecord]:
         url = f"{self.api_root}/workflows?project_id={project_id}&page_size={self.config.page_size}"
-        async for page in paginate(
-            self.http, url, next_url=next_href(self.api_root, "workflows"), connector=self.name, headers=headers
-        ):
-            for workflow in _list(page.data, "workflows"):
-                yield self._record("workflow", workflow, page.url)
+        return [
+            self._record("workflow", workflow, page.url)
+            async for page in paginate(
+                self.http, url, next_url=next_href(self.api_root, "workflows"), connector=self.name, headers=headers
+            )
+            for workflow in _list(page.data, "workflows")
+        ]
 
     def _record(self, kind: str, item: Mapping[str, Any], url: str) -> RawRecord:
         return RawRecord(PLATFORM, kind, str(item.get("id", "")), item, url)
