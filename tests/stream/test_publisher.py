@@ -1,0 +1,112 @@
+"""The publisher's failure handling: abort, a fresh producer, and no second write of a batch that committed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiokafka.errors import KafkaTimeoutError, ProducerFenced
+
+from hub.errors import StreamError
+from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
+
+
+class FakeProducer:
+    """Records what a transactional producer is asked to do; fails commits as scripted."""
+
+    def __init__(self, log: list[str], failures: list[BaseException | None]) -> None:
+        self.log = log
+        self.failures = failures
+
+    async def start(self) -> None:
+        self.log.append("start")
+
+    async def stop(self) -> None:
+        self.log.append("stop")
+
+    async def begin_transaction(self) -> None:
+        self.log.append("begin")
+
+    async def send(self, topic: str, value: bytes | None, *, key: bytes | None, headers: Any) -> asyncio.Future[None]:
+        self.log.append(f"send {topic} {key!r}")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
+
+    async def commit_transaction(self) -> None:
+        failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            self.log.append("commit failed")
+            raise failure
+        self.log.append("commit")
+
+    async def abort_transaction(self) -> None:
+        self.log.append("abort")
+
+
+class ScriptedPublisher(TransactionalPublisher):
+    def __init__(self, failures: list[BaseException | None], **options: Any) -> None:
+        super().__init__("unused:9092", "tx", backoff_s=0.0, **options)
+        self.log: list[str] = []
+        self.failures = failures
+
+    def _new_producer(self) -> Any:
+        return FakeProducer(self.log, self.failures)
+
+
+MESSAGES = [OutgoingMessage("t", b"a", b"1"), OutgoingMessage("cursors", b"c", b"{}")]
+
+
+async def test_a_failed_commit_is_aborted_and_retried_on_a_fresh_producer() -> None:
+    """A timeout at commit: abort, throw the producer away, verify, and write the whole batch again."""
+    publisher = ScriptedPublisher([KafkaTimeoutError()])
+    outcomes: list[TransactionOutcome] = []
+
+    async def verify() -> TransactionOutcome:
+        outcomes.append(TransactionOutcome.NOT_COMMITTED)
+        return TransactionOutcome.NOT_COMMITTED
+
+    async with publisher:
+        await publisher.publish(MESSAGES, verify=verify)
+    assert publisher.log == [
+        "start",
+        "begin",
+        "send t b'a'",
+        "send cursors b'c'",
+        "commit failed",
+        "abort",
+        "stop",
+        "start",
+        "begin",
+        "send t b'a'",
+        "send cursors b'c'",
+        "commit",
+        "stop",
+    ]
+    assert outcomes == [TransactionOutcome.NOT_COMMITTED]
+    assert (publisher.transactions, publisher.retries) == (1, 1)
+
+
+async def test_a_commit_whose_acknowledgement_was_lost_is_not_written_twice() -> None:
+    """When verify finds the cursor of the failed try committed, the batch is not sent again."""
+    publisher = ScriptedPublisher([ProducerFenced()])
+
+    async def verify() -> TransactionOutcome:
+        return TransactionOutcome.COMMITTED
+
+    async with publisher:
+        await publisher.publish(MESSAGES, verify=verify)
+    assert publisher.log.count("begin") == 1
+    assert publisher.log.count("send t b'a'") == 1
+    assert publisher.transactions == 1
+
+
+async def test_giving_up_raises_a_stream_error_naming_the_writer() -> None:
+    """After max_attempts failures the error says how many messages, which writer, how often and why."""
+    publisher = ScriptedPublisher([KafkaTimeoutError()] * 3, max_attempts=3)
+    async with publisher:
+        with pytest.raises(StreamError, match=r"transaction of 2 messages by 'tx' failed 3 times; last error: "):
+            await publisher.publish(MESSAGES)
+    assert publisher.log.count("commit") == 0
+    assert publisher.log.count("abort") == 3
