@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,7 +17,9 @@ from hub.api.service import api_server, ensure_admin_token, worker
 from hub.api.workers import ensure_assignment_topic
 from hub.config import HubSettings
 from hub.dump import http as dump_http
-from hub.errors import ConfigError
+from hub.dump.links import LinkService, decisions_topic_spec
+from hub.dump.materialiser import open_store, run_materialiser
+from hub.errors import ConfigError, HubError
 from hub.localkafka import LocalKafka
 from hub.stream.router import PartnerRouter
 from hub.stream.topics import ensure_topics, hub_topics
@@ -59,40 +60,55 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
     """Bring the hub up and keep it up until ``stop`` is set.
 
     One process: the Kafka cluster (local unless configured), the hub's topics, the state tables, the HTTP API
-    (with the dump and SPARQL routes), a worker that runs the connectors (it joins the worker group, so
-    ``hub worker`` processes share them) and the partner router.
+    (with the dump, SPARQL and link routes), a worker that runs the connectors (it joins the worker group, so
+    ``hub worker`` processes share them), the partner router and the materialiser behind ``/sparql``.
     """
     settings = ensure_admin_token(settings)
     async with kafka_cluster(settings) as bootstrap:
         await _prepare(settings, bootstrap)
+        await ensure_topics(bootstrap, [decisions_topic_spec(settings)], settings.stream)
         metrics = HubMetrics()
         kafka = KafkaRegistry(bootstrap, settings)
         lag = RouterLag(bootstrap, settings)
+        store = open_store(settings)
         async with (
             kafka.running() as registry,
+            LinkService(settings, bootstrap) as links,
             api_server(
                 settings,
                 registry,
                 bootstrap=bootstrap,
                 metrics=metrics,
                 extra_routes=dump_http.routes,
-                extra_setup=lambda app: dump_http.setup(app, settings),
+                extra_setup=lambda app: dump_http.setup(app, settings, store=store, link_decider=links.decide),
                 backfill=backfill_probe(kafka.marks, settings),
                 router_lag=lag,
             ) as server,
             worker(settings, registry, kafka_runner(bootstrap, settings), bootstrap=bootstrap, metrics=metrics),
         ):
-            router = asyncio.create_task(PartnerRouter(bootstrap, settings).run(stop), name="partner-router")
+            roles = [
+                asyncio.create_task(PartnerRouter(bootstrap, settings).run(stop), name="partner-router"),
+                asyncio.create_task(run_materialiser(settings, bootstrap, stop, store=store), name="materialiser"),
+            ]
             await lag.start()
             log.info("hub.up", bootstrap=bootstrap, api=server.url)
+            stopping = asyncio.create_task(stop.wait(), name="stop")
             try:
-                await stop.wait()
+                await asyncio.wait([stopping, *roles], return_when=asyncio.FIRST_COMPLETED)
+                failed = [task.get_name() for task in roles if task.done()]
+                stop.set()
                 log.info("hub.stopping")
+                # Both roles return once stop is set (the materialiser after flushing its store).
+                await asyncio.wait(roles, timeout=30)
             finally:
                 await lag.stop()
-                router.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await router
+                stopping.cancel()
+                for task in roles:
+                    task.cancel()
+                errors = await asyncio.gather(*roles, return_exceptions=True)
+            if failed:
+                reasons = [repr(e) for e in errors if isinstance(e, Exception)]
+                raise HubError(f"hub roles stopped unexpectedly: {failed}; {reasons}")
 
 
 async def run_worker(settings: HubSettings, stop: asyncio.Event) -> None:

@@ -136,6 +136,15 @@ async def test_hub_up_registers_routes_and_delivers(
             assert status["last_error"] is None
             async with http.get(f"{api}/partners/ecsa/subscriptions/zooniverse-projects", headers=partner) as response:
                 assert (await response.json())["backfill"]["partitions_total"] == 1
+            query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+            sparql_headers = {**ADMIN, "Accept": "application/sparql-results+json"}
+
+            async def materialised() -> bool:
+                async with http.get(f"{api}/sparql", params=query, headers=sparql_headers) as response:
+                    results = await response.json()
+                return int(results["results"]["bindings"][0]["n"]["value"]) > 0
+
+            await _until("the materialiser behind /sparql", log, materialised)
             async with http.get(f"{api}/metrics", headers=ADMIN) as response:
                 metrics = await response.text()
             assert 'hub_connector_records_published_total{connector="zooniverse-main"}' in metrics
