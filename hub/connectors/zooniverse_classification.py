@@ -132,27 +132,18 @@ def _bool(value: object, field: str, flags: FlagCollector) -> bool | None:
     return None
 
 
-def _summary(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool | int | float):
-        return str(value)
-    if value is None or value == []:
-        return "no answer"
-    if isinstance(value, list):
-        if all(isinstance(v, str) for v in value):
-            return "; ".join(value)
-        return f"{len(value)} mark{'s' if len(value) != 1 else ''}"
-    return "answered"
-
-
 def _bodies(annotations: Any) -> list[TextualBody]:
+    """Plain answers as text ("T0: Yes"); drawings and other structured values stay in rawAnnotation only.
+
+    The same rule as ``hub.schema.classification``, so both mappings give the same body for the same row.
+    """
     bodies: list[TextualBody] = []
-    if isinstance(annotations, list):
-        for annotation in annotations:
-            if isinstance(annotation, Mapping) and "task" in annotation:
-                summary = _summary(annotation.get("value"))
-                bodies.append(TextualBody(value=f"{annotation['task']}: {summary}", format="text/plain"))
+    for annotation in annotations if isinstance(annotations, list) else []:
+        if not isinstance(annotation, Mapping):
+            continue
+        value = annotation.get("value")
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip():
+            bodies.append(TextualBody(value=f"{annotation.get('task', '?')}: {value}", format="text/plain"))
     return bodies
 
 
