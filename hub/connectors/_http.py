@@ -429,7 +429,7 @@ class HttpClient:
                     resp = await self.session.get(
                         url,
                         headers=request_headers,
-                        # A stream may take long; only connecting and the first byte are bounded.
+                        # No total limit for a whole file; connecting, or any read, stalling past timeout_s fails.
                         timeout=aiohttp.ClientTimeout(
                             total=None, sock_connect=policy.timeout_s, sock_read=policy.timeout_s
                         ),
