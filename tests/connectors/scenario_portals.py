@@ -20,6 +20,7 @@ from aiohttp import web
 from tests.connectors.conformance import ReplayScenario, register
 from tests.connectors.replay import REPLAY, Replay, fixture_bytes, fixture_json, replay_app
 from tests.connectors.replay_biocollect import biocollect_app
+from tests.connectors.replay_fromthepage import fromthepage_app
 from tests.connectors.replay_inaturalist import inaturalist_app
 
 FAST = {"backoff_base_s": 0, "requests_per_second": 1000, "max_retries": 2}
@@ -218,6 +219,17 @@ register(
         },
         fault_path="/ws/project/search",
         invalid_configs=[{"page_size": 101}, {"activity_projects": "all"}],
+        conditional_resync=False,
+    )
+)
+register(
+    ReplayScenario(
+        connector_type="fromthepage",
+        make_app=fromthepage_app,
+        config=lambda root: {"base_url": root, "owner": "ohiouniversitylibraries", "page_size": 3, **FAST},
+        fault_path="/iiif/collection/dance-posters-metadata",
+        mid_sync_faults=ONE_503,
+        invalid_configs=[{"owner": "no spaces allowed"}, {"collections": "dance-posters-metadata"}],
         conditional_resync=False,
     )
 )
