@@ -44,7 +44,9 @@ async def connector_record(
     return await load_record(bootstrap, settings, name)
 
 
-async def _sync(settings: HubSettings, name: str | None, config: Path | None, console: Console) -> SyncSummary:
+async def _sync(
+    settings: HubSettings, name: str | None, config: Path | None, console: Console
+) -> tuple[str, SyncSummary]:
     async with kafka_cluster(settings) as bootstrap:
         record = await connector_record(bootstrap, settings, name, config)
         with Progress(
@@ -71,7 +73,7 @@ async def _sync(settings: HubSettings, name: str | None, config: Path | None, co
                     record.name, connector, bootstrap=bootstrap, settings=settings, progress=progress
                 )
             bar.update(task, total=1, completed=1)
-        return summary
+        return record.name, summary
 
 
 @click.command()
@@ -93,9 +95,9 @@ def sync(settings: HubSettings, name: str | None, config: Path | None) -> None:
         raise click.UsageError("give a connector NAME from the registry, or --config FILE")
     console = Console(stderr=True)
     try:
-        summary = asyncio.run(_sync(settings, name, config, console))
+        synced, summary = asyncio.run(_sync(settings, name, config, console))
     except HubError as exc:
         raise click.ClickException(str(exc)) from exc
-    Console().print(summary_table(name or (config.stem if config else ""), summary))
+    Console().print(summary_table(synced, summary))
     if summary.sweep_refused:
         console.print(f"[yellow]deletions not applied:[/yellow] {summary.sweep_refused}")

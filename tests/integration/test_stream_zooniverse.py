@@ -1,0 +1,128 @@
+"""The Zooniverse connector end to end through `hub sync --config`, the partner router and a re-sync after a change.
+
+A generated Panoptes serves 1,500 projects; `hub sync` runs as its own process, as an operator would run it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import yaml
+from aiohttp.test_utils import TestServer
+
+from hub.config import HubSettings, StreamSettings
+from hub.stream.changes import read_topics
+from hub.stream.consume import Message
+from hub.stream.router import PartnerRouter
+from hub.stream.state import PartnerSubscription, StateTable
+from hub.stream.topics import dlq_topic, ensure_topics, entity_topic, hub_topics, internal_topic, partner_topic
+from tests.integration.stream_panoptes import PROJECTS, panoptes_app, project
+
+pytestmark = pytest.mark.integration
+
+COUNT = 1500
+IRI = "https://w3id.org/citsci-hub/id/project/zooniverse/"
+
+
+@pytest.fixture
+async def panoptes() -> AsyncIterator[TestServer]:
+    server = TestServer(panoptes_app(COUNT))
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+async def _hub_sync(config: Path, bootstrap: str, prefix: str) -> str:
+    env = {
+        **os.environ,
+        "HUB_KAFKA_BOOTSTRAP": bootstrap,
+        "HUB_STREAM__TOPIC_PREFIX": prefix,
+        "HUB_LOG_LEVEL": "WARNING",
+    }
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub", "sync", "--config", str(config),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(child.communicate(), 120)
+    assert child.returncode == 0, err.decode()[-2000:]
+    return out.decode()
+
+
+async def _settled(bootstrap: str, topic: str, count: int) -> list[Message]:
+    async with asyncio.timeout(60):
+        while True:
+            if len(await read_topics(bootstrap, [topic])) >= count:
+                break
+            await asyncio.sleep(0.3)
+    await asyncio.sleep(1.0)
+    messages = await read_topics(bootstrap, [topic])
+    assert len(messages) == count
+    return messages
+
+
+async def test_zooniverse_sync_route_change_and_dead_letter(
+    kafka_bootstrap: str, unique_name: str, panoptes: TestServer, tmp_path: Path
+) -> None:
+    """1,500 projects published once; one change gives one upsert on the entity and the partner topic."""
+    settings = HubSettings(stream=StreamSettings(topic_prefix=unique_name))
+    config = tmp_path / "zoo.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "name": "zoo-main",
+                "type": "zooniverse",
+                "config": {
+                    "base_url": str(panoptes.make_url("/api/")),
+                    "include_workflows": False,
+                    "include_organisations": False,
+                    "requests_per_second": 1000,
+                },
+            }
+        )
+    )
+    await ensure_topics(kafka_bootstrap, hub_topics(settings), settings)
+    async with StateTable(kafka_bootstrap, internal_topic(settings, "partners"), PartnerSubscription) as partners:
+        galaxies = PartnerSubscription(partner="astro", name="galaxies", entity_types=["projects"], keywords=["galaxy"])
+        await partners.put(galaxies.key, galaxies)
+    router = PartnerRouter(kafka_bootstrap, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
+    stop = asyncio.Event()
+    routing = asyncio.create_task(router.run(stop))
+    try:
+        # A project without a name cannot be mapped: it must be dead-lettered, the rest published.
+        broken = project(COUNT + 1)
+        broken["display_name"] = None
+        broken["title"] = None
+        panoptes.app[PROJECTS][broken["id"]] = broken
+        first = await _hub_sync(config, kafka_bootstrap, unique_name)
+        # fetched: the platform record and 1,501 projects; published: all but the broken one.
+        assert re.search(r"1502\W+1501\W+0\W+0\W+1\W", first), first
+        assert "sync zoo-main" in first
+        projects = await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")])
+        assert sorted(m.key_text for m in projects) == sorted(IRI + str(10000 + n) for n in range(1, COUNT + 1))
+        dead = await read_topics(kafka_bootstrap, [dlq_topic(settings)])
+        assert [(m.key_text, m.header("ce_connector")) for m in dead] == [(f"project:{broken['id']}", "zoo-main")]
+        topic = partner_topic(settings, "astro", "projects")
+        routed = await _settled(kafka_bootstrap, topic, COUNT // 5)
+        assert {m.key_text for m in routed} == {IRI + str(10000 + n) for n in range(5, COUNT + 1, 5)}
+
+        del panoptes.app[PROJECTS][broken["id"]]
+        changed = project(500, title="Galaxy Survey 500, second season", updated="2025-07-01T00:00:00.000Z")
+        panoptes.app[PROJECTS][changed["id"]] = changed
+        await _hub_sync(config, kafka_bootstrap, unique_name)
+        after = (await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")]))[len(projects) :]
+        assert [(m.key_text, m.header("ce_type")) for m in after] == [
+            (IRI + "10500", "org.citsci.hub.project.upserted")
+        ]
+        routed_after = (await _settled(kafka_bootstrap, topic, COUNT // 5 + 1))[COUNT // 5 :]
+        assert [m.key_text for m in routed_after] == [IRI + "10500"]
+        assert routed_after[0].value is not None
+        assert b"second season" in routed_after[0].value
+    finally:
+        stop.set()
+        await asyncio.wait_for(routing, 30)
