@@ -41,7 +41,7 @@ _WRITING = web.AppKey[asyncio.Lock]("dump_writing")
 
 routes = web.RouteTableDef()
 
-_FILES = {NQUADS_FILE: "application/n-quads", JSONLD_FILE: "application/ld+json", MANIFEST_FILE: "application/json"}
+_FILES = {NQUADS_FILE: "application/gzip", JSONLD_FILE: "application/gzip", MANIFEST_FILE: "application/json"}
 _STATUS = {
     "syntax": 400,
     "update": 400,
@@ -176,7 +176,8 @@ async def dump_file(request: web.Request) -> web.StreamResponse:
         return _error(404, "not_found", f"no dump {dump_id!r}; POST /dump to write one" if found else "no dump yet")
     headers = {"Content-Type": _FILES[name]}
     if name != MANIFEST_FILE:
-        headers["Content-Encoding"] = "gzip"  # served as stored; clients decompress on the fly
+        # A gzip file as stored, not a gzip Content-Encoding: clients must not unpack it on the way, so the bytes
+        # saved match the manifest's sha256 (the manifest says what is inside).
         headers["Content-Disposition"] = f'attachment; filename="citsci-hub-{chosen.dump_id}-{name}"'
     return web.FileResponse(chosen.directory / name, headers=headers)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -199,3 +200,25 @@ async def test_a_query_waits_for_a_slot_and_is_refused_when_none_frees() -> None
     engine._slots.release()
     answer = await engine.run(NAMES)
     assert answer.media_type == "application/sparql-results+json"
+
+
+async def test_dump_routes_write_list_and_serve_files(aiohttp_client: ClientFactory, tmp_path: Path) -> None:
+    """POST /dump writes a dump; GET /dump lists it; its files download byte for byte as the manifest says."""
+    client = await _client(aiohttp_client, tmp_path)
+    none_yet = await client.get("/dump/latest/manifest.json")
+    assert none_yet.status == 404
+    made = await client.post("/dump")
+    assert made.status == 201
+    manifest = await made.json()
+    assert manifest["records"] == 5
+    listed = await (await client.get("/dump")).json()
+    assert [d["dumpId"] for d in listed["dumps"]] == [manifest["dumpId"]]
+    assert await (await client.get("/dump/latest/manifest.json")).json() == manifest
+    for entry in manifest["files"]:
+        response = await client.get(f"/dump/{manifest['dumpId']}/{entry['name']}", auto_decompress=False)
+        assert response.status == 200
+        assert response.content_type == "application/gzip"
+        body = await response.read()
+        assert hashlib.sha256(body).hexdigest() == entry["sha256"]
+    assert (await client.get("/dump/latest/..%2Fsecret")).status == 404
+    assert (await client.get("/dump/19990101T000000Z/hub.nq.gz")).status == 404
