@@ -1,10 +1,11 @@
 r"""CitizenScience.gov: the US Federal Crowdsourcing and Citizen Science Catalog.
 
-The catalog is published as files, not an API: the CSV export of its former CARTO backend (``catalog.csv``) and
-the site's JSON feed (``feed/index.json``). They name the same facts differently (``cartodb_id`` and
-``project_id``, ``project_topic`` and ``fields_of_science``, ``status`` and ``project_status``), so the mapping
-reads both generations through one alias table. Neither has reliable update times, so every run is a full
-snapshot with mark and sweep.
+The catalog is published as files, not an API, in three generations that name the same facts differently: the
+CSV export of its former CARTO backend (``catalog.csv``: ``cartodb_id``, ``project_topic``, ``status``), the
+site's JSON feed (``feed/index.json``: ``project_id``, ``fields_of_science``, ``project_status``) and its DCAT-US
+``data.json`` (``identifier``, ``theme``, the status folded into ``description``). The mapping reads all three
+through one canonical row (`canonical_fields`). None has reliable update times, so every run is a full snapshot
+with mark and sweep.
 
 Dirt handled here: booleans written true/True/TRUE/Yes/yes/"" ; statuses and cells with trailing newlines
 (``"active\n"``); start dates as ``2008``, ``2010\n``, ``5/1/2015`` (US month first) or ``2011-10-1``; locations as
@@ -15,6 +16,7 @@ and are never read into a model.
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal
@@ -32,7 +34,7 @@ from hub.schema.iris import mint_iri, platform_iri
 from hub.schema.models import Project, ProjectAssociatedParty, ProjectGeographicLocation, ProjectParticipants
 from hub.schema.vocab import ProjectAssociatedPartyRole
 
-__all__ = ["FIELD_ALIASES", "CitizenScienceGovConfig", "CitizenScienceGovConnector", "canonical_fields"]
+__all__ = ["FIELD_ALIASES", "CitizenScienceGovConfig", "CitizenScienceGovConnector", "canonical_fields", "dcat_fields"]
 
 PLATFORM = "citizenscience-gov"
 #: Later (feed.json) field name -> the CARTO export's name, which the mapping reads.
@@ -43,7 +45,7 @@ FIELD_ALIASES: Mapping[str, str] = {
     "project_url_external": "project_url",
     "project_goals": "intended_outcomes",
 }
-_DEFAULT_PATHS = {"csv": "catalog.csv", "feed": "feed/index.json"}
+_DEFAULT_PATHS = {"csv": "catalog.csv", "feed": "feed/index.json", "dcat": "data.json"}
 # US dates are month first: "5/1/2015" is May 1st.
 _DATE_FORMATS = ("%m/%d/%Y",)
 _WGS84 = 4326
@@ -53,14 +55,18 @@ class CitizenScienceGovConfig(ConnectorConfig):
     """Settings of the CitizenScience.gov connector."""
 
     base_url: HttpUrl = Field(HttpUrl("https://citizenscience.gov/"), description="Root of the catalog site.")
-    source: Literal["csv", "feed"] = Field("csv", description="Read the CSV export or the JSON feed.")
+    source: Literal["csv", "feed", "dcat"] = Field(
+        "csv", description="Read the CSV export, the JSON feed, or the DCAT-US data.json."
+    )
     path: str | None = Field(
         None, min_length=1, description="Path of the file under base_url; default catalog.csv or feed/index.json."
     )
 
 
 def canonical_fields(row: Mapping[str, Any]) -> dict[str, Any]:
-    """One row with the later generation's field names rewritten to the CARTO export's."""
+    """One row in the CARTO export's field names, whichever generation it came in (CSV, feed.json or data.json)."""
+    if _is_dcat(row):
+        return dcat_fields(row)
     out: dict[str, Any] = {}
     for key, value in row.items():
         name = FIELD_ALIASES.get(key.strip(), key.strip())
@@ -68,6 +74,64 @@ def canonical_fields(row: Mapping[str, Any]) -> dict[str, Any]:
         if name not in out or key.strip() == name:
             out[name] = value
     return out
+
+
+def _is_dcat(row: Mapping[str, Any]) -> bool:
+    return row.get("@type") == "dcat:Dataset" or ("identifier" in row and "distribution" in row)
+
+
+def dcat_fields(dataset: Mapping[str, Any]) -> dict[str, Any]:
+    """A DCAT-US ``data.json`` dataset in the CARTO export's field names.
+
+    The catalog's template folds several columns into DCAT-US fields, and this undoes it: ``description`` is
+    ``"{status}. {description}"`` (HTML-escaped); ``keyword`` is one string joining the keywords, participant ages
+    and participation tasks; ``publisher.name`` is the sponsor codes then the free-text other sponsors; the project
+    and SciStarter URLs are ``distribution`` entries told apart by title. ``contactPoint`` and ``programCode`` hold a
+    person's e-mail and are not read.
+    """
+    tables = load_tables("citizenscience_gov")
+    out: dict[str, Any] = {"cartodb_id": dataset.get("identifier"), "project_name": _unescaped(dataset.get("title"))}
+    description = _unescaped(dataset.get("description")) or ""
+    prefix, separator, rest = description.partition(". ")
+    if separator and tables["projectStatus"].lookup(prefix) is not None:
+        out["status"], description = prefix, rest
+    out["project_description"] = description
+    out["start_date"] = dataset.get("issued")
+    out["geographic_scope"] = dataset.get("spatial")
+    themes = dataset.get("theme")
+    out["project_topic"] = ", ".join(str(t) for t in themes) if isinstance(themes, list) else dataset.get("category")
+    publisher = dataset.get("publisher")
+    out["agency_sponsor"] = publisher.get("name") if isinstance(publisher, Mapping) else None
+    for item in dataset.get("distribution") or []:
+        if not isinstance(item, Mapping):
+            continue
+        title, url = str(item.get("title") or ""), item.get("accessURL")
+        if title == "Project Website":
+            out["project_url"] = url
+        elif title.startswith("Scistarter"):
+            out["scistarter"] = url
+        elif "citizenscience.gov" in str(item.get("description") or "").lower():
+            out["project_url_on_catalog"] = url
+    keywords, ages, tasks = [], [], []
+    for value in dataset.get("keyword") or []:
+        for term in split_list(str(value)):
+            if tables["projectParticipantAge"].lookup(term) is not None:
+                ages.append(term)
+            elif tables["scientificProcessInvolved"].lookup(term) is not None:
+                tasks.append(term)
+            else:
+                keywords.append(term)
+    out["keywords"], out["participant_age"], out["participation_tasks"] = (
+        ", ".join(keywords),
+        ", ".join(ages),
+        ", ".join(tasks),
+    )
+    return out
+
+
+def _unescaped(value: object) -> str | None:
+    # The template HTML-escapes the text it writes into JSON (S&#39;COOL).
+    return html.unescape(value) if isinstance(value, str) else None
 
 
 class CitizenScienceGovConnector(Connector):
@@ -93,9 +157,12 @@ class CitizenScienceGovConnector(Connector):
         if settings.source == "csv":
             response = await self.http.get(url, connector=self.name, decode_json=False)
             rows = self._csv_rows(response.body, path)
-        else:
+        elif settings.source == "feed":
             response = await self.http.get(url, connector=self.name)
             rows = self._feed_rows(response.data, path)
+        else:
+            response = await self.http.get(url, connector=self.name)
+            rows = self._dcat_rows(response.data, path)
         records = [self._record(index, row, response.url) for index, row in enumerate(rows)]
         for batch in snapshot_batches(records, page_size=settings.page_size, start=start):
             yield batch
@@ -123,6 +190,12 @@ class CitizenScienceGovConnector(Connector):
                 f"{path} has no 'project' array; not the catalog's JSON feed", connector=self.name
             )
         return [item if isinstance(item, dict) else {"_item": item} for item in projects]
+
+    def _dcat_rows(self, data: Any, path: str) -> list[dict[str, Any]]:
+        datasets = data.get("dataset") if isinstance(data, Mapping) else None
+        if not isinstance(datasets, list):
+            raise FatalConnectorError(f"{path} has no 'dataset' array; not a DCAT-US catalog", connector=self.name)
+        return [item if isinstance(item, dict) else {"_item": item} for item in datasets]
 
     @staticmethod
     def _record(index: int, row: Mapping[str, Any], source_url: str) -> RawRecord:

@@ -30,6 +30,7 @@ from tests.connectors.portal_replay import (
 
 CSV = fixture_text("citizenscience_gov", "catalog.csv")
 FEED = fixture_json("citizenscience_gov", "feed.json")
+DCAT = fixture_json("citizenscience_gov", "data.json")
 
 
 def iri(native_id: int) -> str:
@@ -41,6 +42,7 @@ def catalog_app():
         {
             "/catalog.csv": json_route(CSV, content_type="text/csv"),
             "/feed/index.json": json_route(FEED),
+            "/data.json": json_route(DCAT),
         }
     )
 
@@ -209,3 +211,40 @@ async def test_a_csv_that_is_not_the_catalog_is_fatal(aiohttp_server):
         connector = CitizenScienceGovConnector(CitizenScienceGovConfig(base_url=base_url(server)), http=http)
         with pytest.raises(FatalConnectorError, match=r"no cartodb_id or project_id column \(header: \['a', 'b'\]\)"):
             await collect(connector)
+
+
+@pytest.fixture
+async def from_dcat(aiohttp_server):
+    """Models of one sync of the DCAT-US data.json."""
+    server = await aiohttp_server(catalog_app())
+    async with http_client() as http:
+        config = CitizenScienceGovConfig(base_url=base_url(server), source="dcat")
+        connector = CitizenScienceGovConnector(config, http=http)
+        batches = await collect(connector)
+    return batches, by_iri(map_all(connector, batches))
+
+
+async def test_the_dcat_generation_unfolds_what_the_template_folded(from_dcat):
+    """data.json puts the status in the description and three lists in one keyword: S'COOL still maps the same."""
+    scool = project(from_dcat[1], 75)
+    assert scool.project_name == "Students\u2019 Cloud observations On-Line"
+    assert scool.project_status == "Active"
+    assert scool.project_description is not None
+    assert scool.project_description.startswith("The S'COOL Project involves people")
+    assert scool.project_start_date == datetime(1997, 1, 13, tzinfo=UTC)
+    assert scool.project_science_type == ["Earth Sciences - Atmospheric Sciences"]
+    assert scool.keyword == ["cloud observation", "satellite comparison", "cloud science", "ground truth", "NASA"]
+    assert "Observation" in scool.scientific_process_involved
+    assert scool.project_participants is not None
+    assert "General public" in scool.project_participants.project_participant_age
+    assert scool.project_url == "http://scool.larc.nasa.gov"
+    assert scool.project_external_links == []  # its Scistarter.org "URL" is the text "true"
+    assert scool.same_as == ["https://citizenscience.gov/catalog/75/"]
+    assert "project.contact@example.org" not in scool.to_jsonld_bytes().decode()
+
+
+async def test_dcat_statuses_and_years_match_the_csv(from_dcat, from_csv):
+    """The Wildlife Health Event Reporter is On hold since 2010 in data.json as in the CSV export."""
+    dcat, csv_models = project(from_dcat[1], 195), project(from_csv[1], 195)
+    assert (dcat.project_status, dcat.project_start_date) == (csv_models.project_status, csv_models.project_start_date)
+    assert dcat.project_science_type == csv_models.project_science_type
