@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -22,6 +24,8 @@ from hub.stream.topics import dlq_topic, entity_topic
 from tests.stream.fakes import BASE, FakeConnector, Thing, http_client, row
 
 pytestmark = pytest.mark.integration
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "partner_consumer.py"
 
 
 class FixedFakeConnector(FakeConnector):
@@ -139,3 +143,28 @@ def test_operator_commands_show_dead_letters_and_tail_topics(
         ["org.citsci.hub.project.deleted", BASE + "1"],
     ]
     assert lines[-1].endswith("null (tombstone)")
+
+
+async def test_example_partner_consumer_prints_records_deletions_and_tombstones(
+    kafka_bootstrap: str, settings: HubSettings, unique_name: str
+) -> None:
+    """examples/partner_consumer.py, run as a partner would, prints every committed record with what happened."""
+    await _two_syncs(kafka_bootstrap, settings)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, str(EXAMPLE), "--bootstrap", kafka_bootstrap, "--topic", entity_topic(settings, "projects"),
+        "--group", f"{unique_name}-partner", "--from-beginning",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdout is not None
+    try:
+        async with asyncio.timeout(60):
+            lines = [(await child.stdout.readline()).decode().split() for _ in range(11)]
+    finally:
+        child.terminate()
+        await child.wait()
+    assert [line[1:3] for line in lines[:9]] == [
+        ["org.citsci.hub.project.upserted", BASE + str(i)] for i in (1, *range(3, 11))
+    ]
+    assert lines[0][3:] == ["Project", "1"]
+    assert lines[9][1:3] == ["org.citsci.hub.project.deleted", BASE + "1"]
+    assert lines[10][1:3] == ["tombstone", BASE + "1"]
