@@ -5,6 +5,7 @@ The stored config keeps the secret (the connector needs it to run); every view o
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
@@ -29,11 +30,17 @@ def _is_secret(annotation: Any) -> bool:
     return False
 
 
+@functools.cache
+def _model_secrets(model: type[BaseModel]) -> tuple[str, ...]:
+    # Models are classes, fixed once imported: their secret fields are worked out once.
+    return tuple(sorted(name for name, field in model.model_fields.items() if _is_secret(field.annotation)))
+
+
 def secret_fields(model: type[BaseModel] | None, config: Mapping[str, Any] | None = None) -> list[str]:
     """The write-only fields of a config model (or, with no model, the config keys that look secret)."""
     if model is None:
         return sorted(key for key in (config or {}) if _SECRET_NAME.search(key))
-    return sorted(name for name, field in model.model_fields.items() if _is_secret(field.annotation))
+    return list(_model_secrets(model))
 
 
 def mask(model: type[BaseModel] | None, config: Mapping[str, Any]) -> dict[str, Any]:
