@@ -101,8 +101,6 @@ class HubStore:
             )
             raise DumpError(f"cannot open the RDF store at {path}: {exc}{hint}") from exc
         self._write_lock = threading.Lock()
-        #: Incremented after every committed batch; readers use it to tell whether the data changed.
-        self.generation = 0
 
     def offsets(self) -> dict[TopicPartitionKey, int]:
         """The next offset to read for each partition the store has applied records from."""
@@ -139,7 +137,8 @@ class HubStore:
         with self._write_lock:
             for change in last.values():
                 key, topic = ox.Literal(change.key), ox.Literal(change.topic)
-                for graph in self._graphs_of(change.topic, change.key):
+                previous = self._graphs_of(change.topic, change.key)
+                for graph in previous:
                     operations.append(f"DROP SILENT GRAPH {graph}")
                     removed.append(f"{graph} {_SOURCE_TOPIC} {topic} . {graph} {_SOURCE_KEY} {key} .")
                 if change.iri is None:
@@ -148,8 +147,13 @@ class HubStore:
                     graph = ox.NamedNode(change.iri)
                 except ValueError as exc:
                     raise DumpError(f"record key {change.key!r} on {change.topic}: invalid IRI {change.iri!r}") from exc
-                # DROP also clears a graph another key wrote under the same IRI: the latest record wins.
-                operations.append(f"DROP SILENT GRAPH {graph}")
+                if graph not in previous and self.store.contains_named_graph(graph):
+                    # Another key wrote a graph under the same IRI: the latest record wins, and the other key no
+                    # longer owns the graph (its tombstone must not remove this record).
+                    operations.append(f"DROP SILENT GRAPH {graph}")
+                    operations.append(
+                        f"DELETE WHERE {{ {state} {{ {graph} {_SOURCE_TOPIC} ?topic . {graph} {_SOURCE_KEY} ?key }} }}"
+                    )
                 inserted.append(f"{graph} {_SOURCE_TOPIC} {topic} . {graph} {_SOURCE_KEY} {key} .")
                 inserted.extend(f"GRAPH {graph} {{ {q.subject} {q.predicate} {q.object} }}" for q in change.quads)
             if removed:
@@ -166,7 +170,6 @@ class HubStore:
                 self.store.update(" ;\n".join(operations))
             except (OSError, SyntaxError) as exc:
                 raise DumpError(f"the RDF store refused a batch of {len(changes)} records: {exc}") from exc
-            self.generation += 1
 
     @staticmethod
     def _insert(parts: Sequence[str]) -> str:

@@ -83,3 +83,17 @@ def test_a_refused_batch_changes_nothing() -> None:
         store.apply([valid, broken], {(TOPIC, 0): 9})
     assert store.offsets() == {(TOPIC, 0): 1}
     assert canonical(_record_quads(store)) == expected_dataset([a])
+
+
+def test_a_record_moving_to_another_key_is_not_removed_by_the_old_keys_tombstone() -> None:
+    """When a second key publishes the same IRI, it owns the graph: the first key's tombstone leaves it alone."""
+    store = HubStore(None)
+    first = project("scistarter", "a", "Listed under an old key")
+    second = project("scistarter", "a", "Listed under a new key")
+    store.apply([_upsert(first, key="old-key")], {(TOPIC, 0): 1})
+    store.apply([_upsert(second, topic="t.other.v1", key="new-key")], {("t.other.v1", 0): 1})
+    assert canonical(_record_quads(store)) == expected_dataset([second])
+    store.apply([Change(TOPIC, "old-key", None)], {(TOPIC, 0): 2})
+    assert canonical(_record_quads(store)) == expected_dataset([second])
+    store.apply([Change("t.other.v1", "new-key", None)], {("t.other.v1", 0): 2})
+    assert _record_quads(store) == []
