@@ -110,6 +110,7 @@ def strip_html(value: str | None) -> str | None:
     return clean_text(html.unescape("".join(parser.parts)))
 
 
+_WHITESPACE = re.compile(r"\s")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HOSTLIKE = re.compile(r"^(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:[/?#].*)?$")
 
@@ -126,7 +127,7 @@ def normalise_url(value: str | None) -> str | None:
     text = value.strip()
     if not text:
         return None
-    if any(char.isspace() for char in text):
+    if _WHITESPACE.search(text):
         # "https://a.org | https://b.org" and "*Website under construction, ..." are not one address.
         return None
     if _SCHEME.match(text):
