@@ -301,3 +301,20 @@ async def test_a_fatal_error_is_reported(parts: tuple[Registry, FakeRuns, Clock,
     await scheduler.tick()
     await scheduler.wait_idle()
     assert _status(registry).error == "FatalConnectorError: 401 on /api/me: check the token"
+
+
+async def test_sync_durations_are_measured(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """Each run is observed in the sync duration histogram with its outcome."""
+    from hub.api.metrics import HubMetrics
+
+    registry, runs, _, _ = parts
+    metrics = HubMetrics()
+    scheduler = Scheduler(registry, runs, settings=SETTINGS, worker_id="w1", clock=lambda: NOW, metrics=metrics)
+    await _register(registry, "ok")
+    await _register(registry, "bad")
+    runs.failures["bad"] = RetriableConnectorError("503", connector="bad")
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    sample = metrics.registry.get_sample_value
+    assert sample("hub_sync_duration_seconds_count", {"connector": "ok", "outcome": "succeeded"}) == 1
+    assert sample("hub_sync_duration_seconds_count", {"connector": "bad", "outcome": "failed"}) == 1
