@@ -146,7 +146,9 @@ class Scheduler:
         """
         for name in [name for name in self._slots if not self._owns(name)]:
             await self._release(name)
-        await self._heartbeat(force=True)
+        if self._loop_task is not None:
+            # A stopped scheduler has already said so; a heartbeat now would make it look alive again.
+            await self._heartbeat(force=True)
         self.poke()
 
     async def wait_idle(self) -> None:
