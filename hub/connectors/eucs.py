@@ -25,8 +25,15 @@ from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, un
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri, platform_iri
-from hub.schema.models import Organisation, Project, ProjectFunding, ProjectGeographicLocation, ProjectMedia
-from hub.schema.vocab import HasTag, ProjectMediaType
+from hub.schema.models import (
+    Organisation,
+    Project,
+    ProjectAssociatedParty,
+    ProjectFunding,
+    ProjectGeographicLocation,
+    ProjectMedia,
+)
+from hub.schema.vocab import HasTag, ProjectAssociatedPartyRole, ProjectMediaType
 
 __all__ = ["EucsConfig", "EucsConnector"]
 
@@ -183,6 +190,7 @@ class EucsConnector(Connector):
             project_external_links=[origin_url] if origin_url else [],
             project_responsible_party_name=responsible_name,
             responsible_party=responsible_iri,
+            project_associated_party=_partners(project.get("organisation")),
             hosted_on=[platform_iri(PLATFORM)],
             same_as=[str(self.settings.public_site).rstrip("/") + f"/project/{record.native_id}"],
             data_quality_flag=flags.texts(),
@@ -245,6 +253,21 @@ def _location(project: Mapping[str, Any], flags: FlagCollector) -> list[ProjectG
         flags.add("latitude,longitude", f"{raw_lat},{raw_lon}", "outside WGS84 bounds; no pin published")
         return []
     return [ProjectGeographicLocation(project_pin_latitude=lat, project_pin_longitude=lon)]
+
+
+def _partners(organisations: object) -> list[ProjectAssociatedParty]:
+    """EU-CS's ``organisation`` list: the project's partner organisations, by IRI and name."""
+    out = []
+    for org in _list(organisations):
+        if isinstance(org, Mapping) and org.get("id") is not None:
+            out.append(
+                ProjectAssociatedParty(
+                    project_associated_party_id=mint_iri("organisation", PLATFORM, str(org["id"])),
+                    project_associated_party_name=strip_html(_text(org.get("name"))),
+                    project_associated_party_role=ProjectAssociatedPartyRole.PARTNER,
+                )
+            )
+    return out
 
 
 def _media(project: Mapping[str, Any], flags: FlagCollector) -> list[ProjectMedia]:

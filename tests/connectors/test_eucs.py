@@ -103,6 +103,15 @@ async def test_url_without_scheme_gets_https_and_running_projects_only_plan_thei
     assert project.project_end_date is None
     assert project.project_planned_end_date == datetime(2021, 6, 15, tzinfo=UTC)
     assert project.project_country == []
+    assert [
+        (p.project_associated_party_name, p.project_associated_party_role) for p in project.project_associated_party
+    ] == [
+        ("Vetenskap & Allmänhet (VA \u2013 Public & Science)", "Partner"),
+        ("Estonian Fund for Nature", "Partner"),
+    ]
+    assert project.project_associated_party[1].project_associated_party_id == mint_iri(
+        "organisation", "eu-citizen-science", 68
+    )
 
 
 async def test_cordis_origin_becomes_original_repository_and_external_id(synced):
