@@ -34,6 +34,19 @@ def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, stdout=handle, stderr=subprocess.STDOUT)
 
 
+def _partner_read(env: dict[str, str]) -> list[dict[str, Any]]:
+    """What `hub partners read ecsa` prints: one JSON-LD record per line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", "partners", "read", "ecsa", "--idle", "3"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
 async def _until(what: str, log: Path, check: Any, timeout_s: float = 180) -> Any:
     try:
         async with asyncio.timeout(timeout_s):
@@ -126,6 +139,8 @@ async def test_hub_up_registers_routes_and_delivers(
             names = sorted(doc["projectName"] for doc in received.values())
             assert names == sorted(p["display_name"] for p in PROJECTS)
             assert all("/zooniverse/" in key for key in received)
+            printed = await asyncio.to_thread(_partner_read, env)
+            assert sorted(doc["projectName"] for doc in printed) == names
 
             async def synced() -> dict[str, Any] | None:
                 async with http.get(f"{api}/connectors/zooniverse-main/status", headers=ADMIN) as response:
