@@ -148,13 +148,24 @@ async def _store(
     summary="List the connectors this token may see",
     tag="connectors",
     responses={200: ConnectorList},
+    query=[QueryParam("expand", {"type": "string", "enum": ["status"]}, "status: include each connector's state.")],
 )
 async def list_connectors(request: web.Request) -> web.StreamResponse:
-    """Every connector the caller operates (all of them for an admin)."""
+    """Every connector the caller operates (all of them for an admin); ``?expand=status`` adds their states."""
     principal = _caller(request)
     types = request.app[CONNECTOR_TYPES]
+    expand = request.query.get("expand")
+    if expand not in (None, "status"):
+        raise ApiError(
+            422,
+            "invalid_query",
+            f"expand must be 'status', not {expand!r}",
+            [FieldError(field="expand", message="expected status")],
+        )
     views = [
-        connector_view(record, types.get(record.type))
+        connector_view(record, types.get(record.type)).model_copy(
+            update={"status": _status(request, record) if expand else None}
+        )
         for _, record in request.app[REGISTRY].connectors.items()
         if principal.can_operate(record.name, record.type)
     ]

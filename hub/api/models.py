@@ -102,6 +102,7 @@ class ConnectorView(BaseModel):
     owner: str | None
     created_at: datetime
     updated_at: datetime
+    status: ConnectorStatusView | None = Field(None, description="With ?expand=status on the list.")
 
 
 class ConnectorList(BaseModel):

@@ -421,3 +421,15 @@ async def test_an_unexpected_failure_is_a_json_500_and_logs_no_secret(
     assert '"event": "api.unhandled_error"' in logged
     assert "resolver exploded" in logged
     assert SECRET not in logged
+
+
+async def test_list_expands_status(api: Api) -> None:
+    """?expand=status adds each connector's state, as in Kafka Connect; other values are refused."""
+    await _create(api)
+    plain = await (await api.client.get("/connectors", headers=api.admin)).json()
+    assert plain["connectors"][0]["status"] is None
+    expanded = await (await api.client.get("/connectors?expand=status", headers=api.admin)).json()
+    assert expanded["connectors"][0]["status"]["state"] == "unassigned"
+    response = await api.client.get("/connectors?expand=everything", headers=api.admin)
+    assert response.status == 422
+    assert (await response.json())["fields"] == [{"field": "expand", "message": "expected status"}]
