@@ -19,13 +19,32 @@ from typing import Any, Self
 
 import structlog
 from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    TopicAuthorizationFailedError,
+    TransactionalIdAuthorizationFailed,
+)
 
 from hub.errors import StreamError
 
 __all__ = ["OutgoingMessage", "TransactionOutcome", "TransactionalPublisher"]
 
 log = structlog.get_logger(__name__)
+
+
+# Failures no retry can fix: the transaction is aborted and the error raised at once.
+_HOPELESS = (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+    TopicAuthorizationFailedError,
+    TransactionalIdAuthorizationFailed,
+    ClusterAuthorizationFailedError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +210,7 @@ class TransactionalPublisher:
                     messages=len(messages),
                     error=repr(exc),
                 )
-                if attempt == self._max_attempts:
+                if attempt == self._max_attempts or isinstance(exc, _HOPELESS):
                     await self._reset()
                     raise StreamError(
                         f"transaction of {len(messages)} messages by {self.transactional_id!r} failed "

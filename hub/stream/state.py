@@ -68,8 +68,8 @@ class CursorRecord(_StateModel):
 
     Attributes:
         cursor: the connector's opaque cursor after the last published batch (None: start from scratch).
-        sweep_seen: in a snapshot sweep still under way, the IRIs seen so far, so that a sync resumed after a
-            crash does not mistake records seen before the crash for deleted ones.
+        sweep_seen: in a snapshot sweep still under way, the marks (``pipeline.sweep_mark``) of the IRIs seen so
+            far, so that a sync resumed after a crash does not mistake records seen before it for deleted ones.
         sweep_failed: in that sweep, the raw keys of records that were dead-lettered (they exist, so what they
             mapped to before is kept).
         batches: batches committed so far by this connector (a consistency check for tests and operators).

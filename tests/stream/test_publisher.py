@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from aiokafka.errors import KafkaTimeoutError, ProducerFenced
+from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError, ProducerFenced
 
 from hub.errors import StreamError
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
@@ -110,3 +110,13 @@ async def test_giving_up_raises_a_stream_error_naming_the_writer() -> None:
             await publisher.publish(MESSAGES)
     assert publisher.log.count("commit") == 0
     assert publisher.log.count("abort") == 3
+
+
+async def test_an_error_no_retry_can_fix_is_raised_at_once() -> None:
+    """A message over the broker's size limit aborts the transaction and fails without retrying."""
+    publisher = ScriptedPublisher([MessageSizeTooLargeError()])
+    async with publisher:
+        with pytest.raises(StreamError, match=r"failed 1 times; last error: MessageSizeTooLargeError"):
+            await publisher.publish(MESSAGES)
+    assert publisher.log.count("begin") == 1
+    assert publisher.retries == 0
