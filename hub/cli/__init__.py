@@ -8,6 +8,7 @@ from hub.cli.connectors import connectors
 from hub.cli.dlq import dlq
 from hub.cli.dump import dump
 from hub.cli.kafka import kafka
+from hub.cli.mapping import mapping
 from hub.cli.materialise import materialise
 from hub.cli.partners import partners
 from hub.cli.query import query
@@ -34,5 +35,6 @@ main.add_command(tail)
 main.add_command(dump)
 main.add_command(query)
 main.add_command(materialise)
+main.add_command(mapping)
 
 __all__ = ["main"]

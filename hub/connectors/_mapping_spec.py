@@ -444,10 +444,10 @@ def _closest(name: str, known: Sequence[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(known))}"
 
 
-def check_mapping(spec: MappingSpec) -> list[tuple[Loc, str]]:
-    """Problems pydantic cannot see: unknown targets and transforms, bad transform arguments, inconsistent paging."""
+def check_fields(fields: Mapping[str, FieldSpec]) -> list[tuple[Loc, str]]:
+    """Problems of the ``fields`` section pydantic cannot see: unknown targets and transforms, bad arguments."""
     problems: list[tuple[Loc, str]] = []
-    for target, field in spec.fields.items():
+    for target, field in fields.items():
         where: Loc = ("fields", target)
         if target not in TARGETS:
             problems.append(
@@ -473,8 +473,14 @@ def check_mapping(spec: MappingSpec) -> list[tuple[Loc, str]]:
             message = TRANSFORMS[name][1](argument)
             if message:
                 problems.append((at, f"transform {name!r} {message}"))
-    if "projectName" not in spec.fields:
+    if "projectName" not in fields:
         problems.append((("fields",), "projectName is required: every project needs a name"))
+    return problems
+
+
+def check_mapping(spec: MappingSpec) -> list[tuple[Loc, str]]:
+    """Problems pydantic cannot see: the fields' (`check_fields`), and inconsistent paging, auth or page URL."""
+    problems = check_fields(spec.fields)
     paging = spec.listing.paging
     if paging.style == "next_link" and not paging.next_link:
         problems.append((("listing", "paging", "next_link"), "paging style next_link needs 'next_link' (its path)"))
@@ -483,6 +489,23 @@ def check_mapping(spec: MappingSpec) -> list[tuple[Loc, str]]:
     if spec.public_url is not None and "{id}" not in spec.public_url:
         problems.append((("public_url",), "public_url must contain {id}"))
     return problems
+
+
+def _fields_problems_alone(raw: Any, known: set[Loc]) -> list[tuple[Loc, str]]:
+    """`check_fields` on the fields that validate by themselves, when the whole file did not."""
+    if not isinstance(raw, Mapping):
+        return []
+    fields = {}
+    for target, value in raw.items():
+        try:
+            fields[str(target)] = FieldSpec.model_validate(value)
+        except ValidationError:
+            continue  # pydantic has reported this field already
+    found = check_fields(fields)
+    if len(fields) != len(raw):
+        # A field that did not validate is not "missing": do not also claim projectName is absent.
+        found = [(loc, msg) for loc, msg in found if loc != ("fields",)]
+    return [(loc, msg) for loc, msg in found if loc not in known]
 
 
 def load_mapping(text: str, *, source: str = "mapping") -> MappingSpec:
@@ -513,6 +536,8 @@ def load_mapping(text: str, *, source: str = "mapping") -> MappingSpec:
         for error in exc.errors(include_url=False):
             loc = tuple("from" if part == "from_" else part for part in error["loc"])
             problems.append((loc, error["msg"]))
+        # Report the fields' own problems too, so that one run shows every mistake, not only the first kind.
+        problems.extend(_fields_problems_alone(document.get("fields"), {loc for loc, _ in problems}))
     if spec is not None:
         problems.extend(check_mapping(spec))
     if problems:
