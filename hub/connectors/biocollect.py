@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, HttpUrl
 from typing_extensions import override
@@ -65,7 +65,7 @@ class BioCollectConfig(ConnectorConfig):
     search_params: dict[str, str] = Field(
         default_factory=dict, description="Extra query parameters of the project search (e.g. a hub's filter)."
     )
-    activity_projects: list[str] = Field(
+    activity_projects: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+$")]] = Field(
         default_factory=list, description="projectIds whose activity records to harvest as observations."
     )
 

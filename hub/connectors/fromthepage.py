@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, HttpUrl, model_validator
 from typing_extensions import override
@@ -47,7 +47,9 @@ class FromThePageConfig(ConnectorConfig):
 
     base_url: HttpUrl = Field(HttpUrl("https://fromthepage.com/"), description="Root of the FromThePage site.")
     owner: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]+$", description="Harvest every collection of this owner.")
-    collections: list[str] = Field(default_factory=list, description="Collection slugs to harvest.")
+    collections: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]] = Field(
+        default_factory=list, description="Collection slugs to harvest."
+    )
     transcriptions: bool = Field(True, description="Read each work's structured transcription (one request a work).")
 
     @model_validator(mode="after")
