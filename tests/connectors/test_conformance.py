@@ -133,11 +133,10 @@ async def test_resume_from_a_mid_sync_cursor(harness: Harness) -> None:
 async def test_transient_failure_mid_sync_changes_nothing(harness: Harness) -> None:
     """A 503 (then success) in the middle of the sync is retried and the sync yields the same records."""
     clean = content_ids(harness.scenario, await harness.sync())
-    other = Replay()
-    harness.replay.__dict__.update(other.__dict__)
+    mark = harness.replay.mark()
     harness.replay.fail(harness.scenario.fault_path, *harness.scenario.mid_sync_faults)
     assert content_ids(harness.scenario, await harness.sync()) == clean
-    faulted = [r for r in harness.replay.requests if r.fault is not None]
+    faulted = [r for r in harness.replay.since(mark) if r.fault is not None]
     assert faulted, "the injected fault was never hit: fault_path is not used by the sync"
 
 
