@@ -177,7 +177,8 @@ class FromThePageConnector(Connector):
         harvested = self.clock()
         transcribed = [s for s in statuses if (parse_float(s.get("pctTranscribed")) or 0) >= 100]
         statistics = ContributionStatistics(
-            iri=mint_iri("statistics", PLATFORM, record.native_id),
+            # One cumulative statistic per project, updated in place (the statistics topic is compacted by IRI).
+            iri=mint_iri("statistics", PLATFORM, f"{record.native_id}/cumulative"),
             project=project_iri,
             period_start=_SINCE_RECORDS_BEGAN,
             period_end=harvested,

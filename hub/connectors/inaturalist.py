@@ -292,7 +292,8 @@ class INaturalistConnector(Connector):
         observers = int(pages[0].get("total_results") or len(rows))
         harvested = self.clock()
         return ContributionStatistics(
-            iri=mint_iri("statistics", PLATFORM, record.native_id),
+            # One cumulative statistic per project, updated in place (the statistics topic is compacted by IRI).
+            iri=mint_iri("statistics", PLATFORM, f"{record.native_id}/cumulative"),
             project=mint_iri("project", PLATFORM, record.native_id),
             # Counts are cumulative since iNaturalist began; the platform opened in 2008.
             period_start=datetime(2008, 1, 1, tzinfo=harvested.tzinfo),

@@ -62,7 +62,7 @@ async def test_a_finished_collection_is_a_completed_transcription_project(synced
 async def test_works_completion_becomes_statistics(synced):
     """Nine works, all fully transcribed: transcriptionCount 9 for the collection."""
     _, _, models, _ = synced
-    stats = of(models, "statistics", "dance-posters-metadata")
+    stats = of(models, "statistics", "dance-posters-metadata/cumulative")
     assert isinstance(stats, ContributionStatistics)
     assert stats.transcription_count == 9
     assert stats.project == mint_iri("project", "fromthepage", "dance-posters-metadata")
@@ -75,7 +75,7 @@ async def test_a_collection_in_progress_with_described_metadata(synced):
     assert isinstance(farfel, Project)
     assert farfel.project_status == "Active"
     assert farfel.scientific_process_involved == ["Data entry"]
-    stats = of(models, "statistics", "farfel-research-notebooks")
+    stats = of(models, "statistics", "farfel-research-notebooks/cumulative")
     assert isinstance(stats, ContributionStatistics)
     assert stats.transcription_count == 0
 

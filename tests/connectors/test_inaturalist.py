@@ -136,11 +136,11 @@ async def test_observer_counts_become_project_statistics(inat):
     make, _ = inat
     connector = make()
     models = models_of(connector, await collect(connector))
-    stats = models[mint_iri("statistics", "inaturalist", 8291)]
+    stats = models[mint_iri("statistics", "inaturalist", "8291/cumulative")]
     assert isinstance(stats, ContributionStatistics)
     assert (stats.observation_count, stats.active_volunteer_count) == (5, 3)
     assert stats.project == mint_iri("project", "inaturalist", 8291)
-    assert mint_iri("statistics", "inaturalist", 8527) not in models
+    assert mint_iri("statistics", "inaturalist", "8527/cumulative") not in models
     assert "observer_two" not in stats.to_jsonld_bytes().decode()
 
 
