@@ -87,8 +87,12 @@ class KafkaRegistry:
         )
 
     async def start(self) -> None:
-        """Read every table from its topic."""
-        await asyncio.gather(*(table.start() for table in self.tables))
+        """Read every table from its topic; on failure, close the ones that started and raise."""
+        try:
+            await asyncio.gather(*(table.start() for table in self.tables))
+        except BaseException:
+            await self.stop()
+            raise
 
     async def stop(self) -> None:
         """Close every table."""
