@@ -21,6 +21,7 @@ __all__ = [
     "WkbPoint",
     "clean_text",
     "decode_wkb_point",
+    "is_placeholder",
     "normalise_url",
     "parse_bool",
     "parse_date",
@@ -262,8 +263,7 @@ def parse_date(value: object, *, formats: tuple[str, ...] = ()) -> ParsedDate | 
             parsed = datetime.strptime(text, pattern)  # naive; _as_utc gives it UTC
         except ValueError:
             continue
-        has_time = any(code in pattern for code in ("%H", "%M", "%S"))
-        return ParsedDate(_as_utc(parsed), "time" if has_time else "day")
+        return ParsedDate(_as_utc(parsed), _precision_of(pattern))
     if _YEAR.match(text):
         return ParsedDate(datetime(int(text), 1, 1, tzinfo=UTC), "year")
     if match := _YEAR_MONTH.match(text):
@@ -288,6 +288,24 @@ def parse_date(value: object, *, formats: tuple[str, ...] = ()) -> ParsedDate | 
         return None
     precision: Literal["day", "time"] = "day" if len(text) <= 10 else "time"
     return ParsedDate(_as_utc(parsed), precision)
+
+
+def _precision_of(pattern: str) -> Literal["year", "month", "day", "time"]:
+    if any(code in pattern for code in ("%H", "%M", "%S")):
+        return "time"
+    if any(code in pattern for code in ("%d", "%j")):
+        return "day"
+    if any(code in pattern for code in ("%m", "%B", "%b")):
+        return "month"
+    return "year"
+
+
+_PLACEHOLDERS = frozenset({"none", "n/a", "na", "null", "tbd", "-", "--", "unknown", "not known"})
+
+
+def is_placeholder(value: object) -> bool:
+    """Whether a cell says "no value" in words (``None``, ``N/A``, ``TBD``, ``-``...) rather than being empty."""
+    return isinstance(value, str) and value.strip().lower() in _PLACEHOLDERS
 
 
 def _as_utc(moment: datetime) -> datetime:

@@ -24,7 +24,15 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, HttpUrl
 from typing_extensions import override
 
-from hub.connectors._parsing import clean_text, decode_wkb_point, normalise_url, parse_bool, parse_date, split_list
+from hub.connectors._parsing import (
+    clean_text,
+    decode_wkb_point,
+    is_placeholder,
+    normalise_url,
+    parse_bool,
+    parse_date,
+    split_list,
+)
 from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors._vocab import FlagCollector, load_tables
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, unparsed_payload
@@ -46,8 +54,8 @@ FIELD_ALIASES: Mapping[str, str] = {
     "project_goals": "intended_outcomes",
 }
 _DEFAULT_PATHS = {"csv": "catalog.csv", "feed": "feed/index.json", "dcat": "data.json"}
-# US dates are month first: "5/1/2015" is May 1st.
-_DATE_FORMATS = ("%m/%d/%Y",)
+# US dates are month first: "5/1/2015" is May 1st. The others are the shapes the catalogue's start dates take.
+_DATE_FORMATS = ("%m/%d/%Y", "%Y/%m/%d", "%Y %m %d", "%Y/%B/%d", "%B %Y", "%Y %B")
 _WGS84 = 4326
 
 
@@ -274,7 +282,8 @@ class CitizenScienceGovConnector(Connector):
 
 def _cell(row: Mapping[str, Any], key: str) -> str | None:
     value = row.get(key)
-    if value is None:
+    if value is None or is_placeholder(value):
+        # "None", "N/A" and "TBD" in a cell mean no value, not a value to flag.
         return None
     text = str(value).strip()
     return text or None

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hub.connectors._parsing import (
     clean_text,
     decode_wkb_point,
+    is_placeholder,
     normalise_url,
     parse_bool,
     parse_date,
@@ -209,3 +210,27 @@ def test_table_lookup_normalises_case_and_underscores_and_flags_unknown_terms() 
     assert labels == ["Environmental Sciences - Environmental Science And Management"]
     assert flags.texts() == ["project_topic='Kelp forests': no PPSR projectScienceType for this value"]
     assert normalise_term("  Site_Selection   description. ") == "site selection description"
+
+
+@pytest.mark.parametrize(
+    ("raw", "pattern", "expected", "precision"),
+    [
+        ("February 2015", "%B %Y", datetime(2015, 2, 1, tzinfo=UTC), "month"),
+        ("2012/9/1", "%Y/%m/%d", datetime(2012, 9, 1, tzinfo=UTC), "day"),
+        ("2014-06-01 14:30", "%Y-%m-%d %H:%M", datetime(2014, 6, 1, 14, 30, tzinfo=UTC), "time"),
+    ],
+)
+def test_a_callers_format_gives_its_own_precision(raw: str, pattern: str, expected: datetime, precision: str) -> None:
+    """A month-and-year format is month precision, not a made-up day."""
+    parsed = parse_date(raw, formats=(pattern,))
+    assert parsed is not None
+    assert (parsed.value, parsed.precision) == (expected, precision)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("None", True), (" n/a ", True), ("TBD", True), ("-", True), ("", False), ("Nonesuch", False), (None, False)],
+)
+def test_placeholders_are_recognised(raw: object, expected: bool) -> None:
+    """Words that mean 'no value' are told apart from values (an empty cell is not a placeholder)."""
+    assert is_placeholder(raw) is expected
