@@ -10,7 +10,8 @@ from pathlib import Path
 from hub.dump.expand import ExpandedRecord, expand_records
 from hub.dump.sparql import SparqlEngine
 from hub.dump.store import Change, HubStore
-from hub.schema import HubModel, Link
+from hub.schema import ContributionStatistics, HubModel, Link
+from hub.schema.iris import mint_iri
 
 from .records import ASTRONOMY, ECOLOGY, platform, project, statistics
 
@@ -38,6 +39,13 @@ def _records() -> list[HubModel]:
         statistics("zooniverse", "17214", 1, 100),
         statistics("zooniverse", "20", 1, 30),
         statistics("scistarter", "g-9", 2, 7),
+        ContributionStatistics(
+            iri=mint_iri("statistics", "zooniverse", "20/cumulative"),
+            project=bees.iri,
+            period_start="2024-01-01T00:00:00Z",
+            period_end="2024-06-01T00:00:00Z",
+            classification_count=99999,
+        ),
         Link.between(mars_z.iri, mars_s.iri, score=0.95, evidence=["same page"], method="test"),
         Link.between(bees.iri, weak.iri, score=0.5, evidence=["similar name"], method="test"),
     ]
@@ -81,7 +89,7 @@ async def test_projects_per_country_and_science_type() -> None:
 
 
 async def test_contributions_per_platform_per_month() -> None:
-    """Sums statistics per platform IRI and YYYY-MM month."""
+    """Sums statistics per platform IRI and YYYY-MM month; running totals are left out."""
     rows = await _csv("contributions-per-platform-month")
     assert rows[0] == ["platform", "month", "contributions", "projects"]
     assert rows[1:] == [
