@@ -18,7 +18,8 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from hub.config import HubSettings
 from hub.dump.expand import ExpandedRecord, expand_records
 from hub.dump.store import Change, HubStore, TopicPartitionKey
-from hub.errors import DumpError
+from hub.errors import DumpError, StreamError
+from hub.stream.consume import partitions_of
 from hub.stream.topics import entity_topic
 
 __all__ = [
@@ -183,20 +184,12 @@ class Materialiser:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_s
         while True:
-            # The consumer's public partitions_for_topic only knows subscribed topics; a manual assignment needs
-            # the partitions first, so read them from a full metadata fetch (what consumer.topics() does inside).
-            cluster = await self._consumer._client.fetch_all_metadata()
-            missing = [topic for topic in self.topics if not cluster.partitions_for_topic(topic)]
-            if not missing:
-                break
-            if loop.time() > deadline:
-                raise DumpError(f"topics {missing} do not exist after {wait_s:.0f}s; run `hub up` to create them")
+            try:
+                return await partitions_of(self._consumer, self.topics)
+            except StreamError as exc:
+                if loop.time() > deadline:
+                    raise DumpError(f"{exc} after {wait_s:.0f}s; run `hub up` to create the hub's topics") from exc
             await asyncio.sleep(0.5)
-        return [
-            TopicPartition(topic, partition)
-            for topic in self.topics
-            for partition in sorted(cluster.partitions_for_topic(topic))
-        ]
 
     async def stop(self) -> None:
         """Disconnect; the store keeps everything applied so far."""

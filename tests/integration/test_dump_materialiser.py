@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from hub.config import HubSettings, StreamSettings
 from hub.dump.materialiser import Materialiser, materialised_topics
 from hub.dump.store import STATE_GRAPH, HubStore
+from hub.errors import DumpError
 from hub.schema import HubModel
 from hub.stream.topics import ensure_topics, hub_topics
 from tests.dump.records import canonical, expected_dataset, link, platform, project, statistics
@@ -151,3 +152,11 @@ async def test_store_follows_the_compacted_topics_through_restarts_and_a_rebuild
     rebuilt = await _materialise(rebuilt_store, kafka_bootstrap, settings)
     assert rebuilt.applied_records == 9
     assert _store_view(rebuilt_store) == expected
+
+
+async def test_missing_topics_are_reported_by_name(kafka_bootstrap: str, unique_name: str) -> None:
+    """A materialiser started before the hub's topics exist says which topic is missing and how to create it."""
+    materialiser = Materialiser(HubStore(None), bootstrap=kafka_bootstrap, topics=[f"{unique_name}.projects.v1"])
+    with pytest.raises(DumpError, match=rf"'{unique_name}.projects.v1' does not exist .*hub up"):
+        await materialiser.start(topic_wait_s=1)
+    await materialiser.stop()
