@@ -16,7 +16,7 @@ from hub.stream.consume import Message, assign_all, committed_consumer, read_to_
 from hub.stream.envelope import entity_of_event_type, header_map
 from hub.stream.topics import ENTITY_TYPES, entity_topic
 
-__all__ = ["HashIndex", "IndexEntry", "RawIndex", "read_topics"]
+__all__ = ["HashIndex", "IndexEntry", "RawIndex", "load_dead_letters", "read_topics"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +116,12 @@ class RawIndex:
             else:
                 index.hashes[message.key_text] = message.header("ce_contenthash") or ""
         return index
+
+
+async def load_dead_letters(bootstrap: str, topic: str, connector: str) -> dict[str, str]:
+    """Raw key → signature (``ce_contenthash``) of the latest dead letter of each record ``connector`` wrote."""
+    latest: dict[str, str] = {}
+    for message in await read_topics(bootstrap, [topic]):
+        if message.header("ce_connector") == connector:
+            latest[message.key_text] = message.header("ce_contenthash") or ""
+    return latest

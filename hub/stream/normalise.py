@@ -24,6 +24,7 @@ from hub.stream.records import (
     RawLike,
     bytes_hash,
     dead_letter_message,
+    dead_letter_signature,
     deletion_messages,
     payload_bytes,
     raw_key,
@@ -57,6 +58,7 @@ class BatchPlan:
     messages: list[OutgoingMessage] = field(default_factory=list)
     index_updates: dict[str, IndexEntry | None] = field(default_factory=dict)
     raw_updates: dict[str, str | None] = field(default_factory=dict)
+    dead_letter_updates: dict[str, str] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     failed_raw_keys: set[str] = field(default_factory=set)
     fetched: int = 0
@@ -65,9 +67,13 @@ class BatchPlan:
     deleted: int = 0
     dead_lettered: int = 0
 
-    def commit_to(self, index: HashIndex, raw_index: RawIndex | None) -> None:
+    def commit_to(
+        self, index: HashIndex, raw_index: RawIndex | None, dead_letters: dict[str, str] | None = None
+    ) -> None:
         """Apply the plan to the indexes once its transaction committed."""
         index.apply(self.index_updates)
+        if dead_letters is not None:
+            dead_letters.update(self.dead_letter_updates)
         if raw_index is not None:
             for key, value in self.raw_updates.items():
                 if value is None:
@@ -87,6 +93,8 @@ class Normaliser(Generic[R]):
         index: content hashes of live records.
         raw_index: hashes of verbatim records; None to write no raw records (re-derivation reads them).
         dataschema: the JSON-LD context version the records follow.
+        dead_letters: raw key → signature of this connector's dead letters; a record that fails again in the same
+            way with the same bytes is counted but not dead-lettered twice. None: always write dead letters.
     """
 
     def __init__(
@@ -99,6 +107,7 @@ class Normaliser(Generic[R]):
         index: HashIndex,
         raw_index: RawIndex | None,
         dataschema: str,
+        dead_letters: dict[str, str] | None = None,
     ) -> None:
         self._settings = settings
         self._connector = connector
@@ -106,6 +115,7 @@ class Normaliser(Generic[R]):
         self._map = map_record
         self._index = index
         self._raw_index = raw_index
+        self._dead_letters = dead_letters
         self._dataschema = dataschema
 
     def _current_hash(self, plan: BatchPlan, iri: str) -> str | None:
@@ -152,11 +162,20 @@ class Normaliser(Generic[R]):
                 native_id=record.native_id,
                 error=kind,
             )
-            plan.messages.append(
-                dead_letter_message(
-                    self._settings, record, connector=self._connector, error_kind=kind, error_message=message, data=data
+            signature = dead_letter_signature(data, message)
+            known = plan.dead_letter_updates.get(key) or (self._dead_letters or {}).get(key)
+            if self._dead_letters is None or known != signature:
+                plan.messages.append(
+                    dead_letter_message(
+                        self._settings,
+                        record,
+                        connector=self._connector,
+                        error_kind=kind,
+                        error_message=message,
+                        data=data,
+                    )
                 )
-            )
+                plan.dead_letter_updates[key] = signature
             plan.dead_lettered += 1
             # The record still exists on the platform: a sweep must not delete what it mapped to before.
             plan.failed_raw_keys.add(key)

@@ -20,13 +20,14 @@ from hub.config import HubSettings
 from hub.connectors.sweep import plan_sweep
 from hub.errors import StreamError, SweepRefused
 from hub.schema.base import CONTEXT_URL
-from hub.stream.changes import HashIndex, RawIndex
+from hub.stream.changes import HashIndex, RawIndex, load_dead_letters
 from hub.stream.normalise import BatchPlan, Normaliser
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
 from hub.stream.records import connector_source
 from hub.stream.state import CursorRecord, StateTable, StatusRecord, encode_state
 from hub.stream.topics import (
     COMPACTED_ENTITY_TYPES,
+    dlq_topic,
     ensure_topics,
     hub_topics,
     internal_topic,
@@ -107,6 +108,7 @@ class _Sync:
         cursors: StateTable[CursorRecord],
         index: HashIndex,
         raw_index: RawIndex,
+        dead_letters: dict[str, str],
     ) -> None:
         self.name = connector_name
         self.connector = connector
@@ -115,6 +117,7 @@ class _Sync:
         self.cursors = cursors
         self.index = index
         self.raw_index = raw_index
+        self.dead_letters = dead_letters
         self.source = connector_source(connector_name)
         self.state = cursors.get(connector_name) or CursorRecord(connector=connector_name)
         self.normaliser = Normaliser(
@@ -125,6 +128,7 @@ class _Sync:
             index=index,
             raw_index=raw_index,
             dataschema=CONTEXT_URL,
+            dead_letters=dead_letters,
         )
         self.max_share = float(getattr(connector.config, "max_delete_share", 0.2))
         # Only a snapshot connector sweeps; an incremental one sees changes only, so it keeps no marks.
@@ -184,7 +188,7 @@ class _Sync:
                 records=self.state.records + len(batch.records),
             )
             await self._publish(plan, new_state)
-            plan.commit_to(self.index, self.raw_index)
+            plan.commit_to(self.index, self.raw_index, self.dead_letters)
             self.state = new_state
             summary.add(plan)
             summary.retries = self.publisher.retries
@@ -241,6 +245,7 @@ async def run_sync(
             async with StateTable(bootstrap, internal_topic(settings, "cursors"), CursorRecord) as cursors:
                 index = await HashIndex.load(bootstrap, settings)
                 raw_index = await RawIndex.load(bootstrap, raw_topic(settings, connector.platform))
+                dead_letters = await load_dead_letters(bootstrap, dlq_topic(settings), connector_name)
                 sync = _Sync(
                     connector_name,
                     connector,
@@ -250,6 +255,7 @@ async def run_sync(
                     cursors=cursors,
                     index=index,
                     raw_index=raw_index,
+                    dead_letters=dead_letters,
                 )
                 await sync.run(summary, progress)
         except Exception as exc:

@@ -30,6 +30,7 @@ __all__ = [
     "RawLike",
     "connector_source",
     "dead_letter_message",
+    "dead_letter_signature",
     "deletion_messages",
     "raw_key",
     "raw_message",
@@ -200,12 +201,14 @@ def dead_letter_message(
     data: bytes | None = None,
 ) -> OutgoingMessage:
     """A record that failed mapping or validation, with why, on the dead-letter topic."""
+    value = data if data is not None else payload_bytes(record)
     event = CloudEvent(
         source=connector_source(connector),
         type=DEAD_LETTER_TYPE,
         subject=record.native_id,
         datacontenttype=JSON,
         extensions={
+            "contenthash": dead_letter_signature(value, error_message),
             "connector": connector,
             "errorkind": error_kind,
             "errormessage": error_message[:_MAX_ERROR_MESSAGE],
@@ -218,6 +221,11 @@ def dead_letter_message(
     return OutgoingMessage(
         topic=dlq_topic(settings),
         key=raw_key(record.kind, record.native_id).encode(),
-        value=data if data is not None else payload_bytes(record),
+        value=value,
         headers=event.to_headers(),
     )
+
+
+def dead_letter_signature(data: bytes, error_message: str) -> str:
+    """What identifies one failure of one verbatim record: its bytes and the error (a new error is news)."""
+    return bytes_hash(data + b"\x00" + error_message[:_MAX_ERROR_MESSAGE].encode())

@@ -100,6 +100,16 @@ async def test_malformed_record_goes_to_the_dlq_and_the_batch_is_published(
     assert BASE + "121" not in published
     assert BASE + "122" in published
 
+    # Still broken, same bytes: counted, not dead-lettered again. Broken differently: a new dead letter.
+    again = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    assert (again.published, again.dead_lettered) == (0, 1)
+    connector.rows[120] = row(121, "Other", broken=True)
+    other = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    assert (other.published, other.dead_lettered) == (0, 1)
+    dead = await read_topics(kafka_bootstrap, [dlq_topic(settings)])
+    assert [m.key_text for m in dead] == ["project:121", "project:121"]
+    assert dead[1].value == b'{"id":"121","title":"Other","broken":true}'
+
     # The record still exists on the platform, so the sweep keeps nothing it never had and deletes nothing.
     connector.rows[120] = row(121)
     fixed = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
