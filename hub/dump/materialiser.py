@@ -142,6 +142,7 @@ class Materialiser:
         )
         self._partitions: list[TopicPartition] = []
         self._started = False
+        self._fresh = False
         self.applied_records = 0
 
     async def __aenter__(self) -> Materialiser:
@@ -168,6 +169,13 @@ class Materialiser:
             raise
         self._consumer.assign(self._partitions)
         stored = self.store.offsets()
+        # An empty store is filled by `rebuild` (bulk, about three times faster) at the first `step`.
+        self._fresh = not stored
+        if not stored and next(self.store.record_graphs(), None) is not None:
+            # Records without offsets: a rebuild stopped before its offsets were written. Its records may be
+            # incomplete (a bulk load is not atomic), so it starts again from nothing.
+            log.warning("materialiser.interrupted_rebuild_cleared")
+            await asyncio.to_thread(self.store.clear)
         for tp in self._partitions:
             offset = stored.get((tp.topic, tp.partition))
             if offset is None:
@@ -199,7 +207,13 @@ class Materialiser:
         await self._consumer.stop()
 
     async def step(self) -> int:
-        """Fetch one batch and apply it with its offsets in one store transaction; return how many records."""
+        """Fetch one batch and apply it with its offsets in one store transaction; return how many records.
+
+        The first step on an empty store is a `rebuild` instead.
+        """
+        if self._fresh:
+            self._fresh = False
+            return await self.rebuild()
         fetched = await self._consumer.getmany(timeout_ms=self.fetch_timeout_ms, max_records=self.batch_max_records)
         records = [record for batch in fetched.values() for record in batch]
         if not records:
@@ -213,6 +227,39 @@ class Materialiser:
         self.applied_records += len(records)
         log.debug("materialiser.applied", records=len(records), changes=len(changes))
         return len(records)
+
+    async def rebuild(self, *, chunk_records: int = 2000) -> int:
+        """Fill an empty store from the beginning of the topics with the bulk loader; return the records read.
+
+        Reads every partition to its current end, keeps the last value of each key (what compaction keeps),
+        bulk-loads the live records, and only then writes the offsets, in one transaction. Call it right after
+        `start` on an empty store; afterwards `step` goes on from those offsets.
+
+        Raises:
+            DumpError: the store already holds offsets.
+        """
+        if self.store.offsets():
+            raise DumpError("the store is not empty: a rebuild starts from an empty (or deleted) store")
+        ends = await self._consumer.end_offsets(self._partitions)
+        latest: dict[tuple[str, bytes | None], ConsumerRecord] = {}
+        read = 0
+        pending = {tp for tp in self._partitions if await self._consumer.position(tp) < ends[tp]}
+        while pending:
+            fetched = await self._consumer.getmany(*pending, timeout_ms=self.fetch_timeout_ms, max_records=10_000)
+            for batch in fetched.values():
+                for record in batch:
+                    latest[(record.topic, record.key)] = record
+                read += len(batch)
+            pending = {tp for tp in pending if await self._consumer.position(tp) < ends[tp]}
+        live = sorted((r for r in latest.values() if r.value is not None), key=lambda r: (r.topic, r.offset))
+        for start in range(0, len(live), chunk_records):
+            changes = to_changes(live[start : start + chunk_records])
+            await asyncio.to_thread(self.store.bulk_add, changes)
+        offsets = {(tp.topic, tp.partition): await self._consumer.position(tp) for tp in self._partitions}
+        await asyncio.to_thread(self.store.apply, [], offsets)
+        self.applied_records += read
+        log.info("materialiser.rebuilt", read=read, records=len(live))
+        return read
 
     async def caught_up(self) -> bool:
         """Whether every partition has been read up to its last stable offset."""

@@ -180,6 +180,32 @@ class HubStore:
         body += " .\n".join(records)
         return f"INSERT DATA {{ {body} }}"
 
+    def bulk_add(self, changes: Sequence[Change]) -> None:
+        """Load upserts of records the store does not hold yet, without a transaction (a rebuild's fast path).
+
+        About three times faster than `apply` on disk, but not atomic and with no offsets: the caller (the
+        materialiser's rebuild) writes the offsets with `apply` once everything is in, and treats a store holding
+        records but no offsets as an interrupted rebuild to start again.
+        """
+        quads: list[ox.Quad] = []
+        with self._write_lock:
+            for change in changes:
+                if change.iri is None:
+                    continue
+                graph = ox.NamedNode(change.iri)
+                quads.append(ox.Quad(graph, _SOURCE_TOPIC, ox.Literal(change.topic), STATE_GRAPH))
+                quads.append(ox.Quad(graph, _SOURCE_KEY, ox.Literal(change.key), STATE_GRAPH))
+                quads.extend(change.quads)
+            try:
+                self.store.bulk_extend(quads)
+            except OSError as exc:
+                raise DumpError(f"the RDF store refused a bulk load of {len(changes)} records: {exc}") from exc
+
+    def clear(self) -> None:
+        """Remove everything, records and offsets (before a rebuild)."""
+        with self._write_lock:
+            self.store.clear()
+
     def record_graphs(self) -> Iterator[ox.NamedNode]:
         """The graph of every record (the state graph excluded)."""
         for graph in self.store.named_graphs():

@@ -58,7 +58,8 @@ def test_dump_catch_up_then_write(
         ("platform", "zooniverse"),
     }
     offsets = {o["topic"]: o["nextOffset"] for o in manifest["kafkaOffsets"]}
-    assert offsets[f"{unique_name}.projects.v1"] == 4
-    assert offsets[f"{unique_name}.platforms.v1"] == 1
+    # Positions after the one transaction's commit marker: 4 project records + 1, and 1 platform record + 1.
+    assert offsets[f"{unique_name}.projects.v1"] == 5
+    assert offsets[f"{unique_name}.platforms.v1"] == 2
     nquads = gzip.decompress((directory / "hub.nq.gz").read_bytes()).decode()
     assert "/project/scistarter/gone" not in nquads
