@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hub.connectors._http import HttpClient
 from hub.connectors.base import Clock, Connector, Pseudonymiser, utc_now
@@ -59,9 +59,25 @@ def connector_type(name: str) -> type[Connector]:
         raise ConfigError(f"Unknown connector {name!r}; installed: {sorted(known)}") from None
 
 
+_MAX_INPUT_CHARS = 80
+_SECRET_NAME_PARTS = ("token", "secret", "password", "api_key", "apikey", "credential")
+
+
 def _describe(err: Mapping[str, Any]) -> str:
     where = ".".join(str(part) for part in err.get("loc", ())) or "(config)"
-    return f"{where}: {err.get('msg')} (got {err.get('input')!r})"
+    shown = repr(err.get("input"))
+    # A whole mapping document or nested config would drown the message: show its start only.
+    if len(shown) > _MAX_INPUT_CHARS:
+        shown = shown[: _MAX_INPUT_CHARS - 1] + "…"
+    return f"{where}: {err.get('msg')} (got {shown})"
+
+
+def _secret_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(name for name, field in model.model_fields.items() if "SecretStr" in str(field.annotation))
+
+
+def _is_secret(loc: tuple[int | str, ...], secret_fields: frozenset[str]) -> bool:
+    return any(part in secret_fields or any(hint in str(part).lower() for hint in _SECRET_NAME_PARTS) for part in loc)
 
 
 def build_connector(
@@ -82,11 +98,9 @@ def build_connector(
         config = cls.config_model.model_validate(raw_config)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        # Secrets must not end up in logs: drop the offending input of any field whose name suggests one.
-        cleaned = [
-            {**err, "input": "***"} if any("token" in str(p) or "secret" in str(p) for p in err["loc"]) else dict(err)
-            for err in errors
-        ]
+        # Secrets must not end up in logs: drop the input of SecretStr fields and of any field named like one.
+        secret_fields = _secret_fields(cls.config_model)
+        cleaned = [{**err, "input": "***"} if _is_secret(err["loc"], secret_fields) else dict(err) for err in errors]
         raise ConfigError(
             f"invalid config for connector {type_name!r}: " + "; ".join(_describe(e) for e in cleaned),
             errors=cleaned,

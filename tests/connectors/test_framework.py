@@ -96,6 +96,22 @@ async def test_build_connector_reports_every_bad_field():
     assert token_error["input"] == "***"
 
 
+async def test_config_errors_mask_secret_fields_and_shorten_long_inputs():
+    """A SecretStr field's input never appears in the message, and a huge input is cut to its start."""
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ConfigError) as info:
+            build_connector(
+                "scistarter",
+                {"base_url": "x" * 500, "api_key": {"leaked": "sk-live-123"}},
+                http=HttpClient(session),
+            )
+    message = str(info.value)
+    assert "sk-live-123" not in message
+    assert "api_key" in message
+    assert "x" * 100 not in message
+    assert "…" in message
+
+
 class _Toy(Connector):
     name: ClassVar[str] = "toy"
     platform: ClassVar[str] = "toy"
