@@ -20,7 +20,7 @@ from hub.schema.base import CONTEXT_URL
 from hub.stream.changes import HashIndex, read_topics
 from hub.stream.consume import Message
 from hub.stream.normalise import BatchPlan, Normaliser
-from hub.stream.publisher import OutgoingMessage, TransactionalPublisher
+from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome, Verify
 from hub.stream.records import connector_source
 from hub.stream.topics import ensure_topics, hub_topics, raw_topic
 
@@ -47,6 +47,25 @@ class RederiveSummary:
         self.published += plan.published
         self.unchanged += plan.unchanged
         self.dead_lettered += plan.dead_lettered
+
+
+def _verifier(bootstrap: str, settings: HubSettings, index: HashIndex, plan: BatchPlan) -> Verify:
+    """Tells whether a failed try committed after all: every upsert it carried is then live on the topics."""
+    changed = {
+        iri: entry.content_hash
+        for iri, entry in plan.index_updates.items()
+        if entry is not None and not index.is_unchanged(iri, entry.content_hash)
+    }
+
+    async def verify() -> TransactionOutcome:
+        if not changed:
+            return TransactionOutcome.NOT_COMMITTED
+        fresh = await HashIndex.load(bootstrap, settings)
+        if all(fresh.is_unchanged(iri, digest) for iri, digest in changed.items()):
+            return TransactionOutcome.COMMITTED
+        return TransactionOutcome.NOT_COMMITTED
+
+    return verify
 
 
 def raw_record_from_message(message: Message) -> RawRecord:
@@ -107,7 +126,7 @@ async def rederive_records(
         for number, chunk in enumerate(chunks or [[]], start=1):
             plan = normaliser.plan(chunk)
             tail = list(extra_messages) if number == max(len(chunks), 1) else []
-            await publisher.publish([*plan.messages, *tail])
+            await publisher.publish([*plan.messages, *tail], verify=_verifier(bootstrap, settings, index, plan))
             plan.commit_to(index, None)
             summary.add(plan)
     summary.duration = time.monotonic() - started
