@@ -176,7 +176,7 @@ class _Sync:
             if self.snapshot:
                 seen |= {sweep_mark(iri) for iri in plan.seen}
                 failed |= plan.failed_raw_keys
-            if batch.snapshot_complete:
+            if batch.snapshot_complete and self.snapshot:
                 self._sweep(plan, seen, failed, summary)
                 seen, failed = set(), set()
             new_state = CursorRecord(
