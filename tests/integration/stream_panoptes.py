@@ -14,6 +14,7 @@ from aiohttp import web
 
 PANOPTES_TYPE = "application/vnd.api+json; version=1; charset=utf-8"
 PROJECTS = web.AppKey("projects", dict)
+REQUESTS = web.AppKey("requests", list)
 
 
 def project(number: int, *, title: str | None = None, updated: str = "2025-06-01T12:00:00.000Z") -> dict[str, Any]:
@@ -52,6 +53,7 @@ def project(number: int, *, title: str | None = None, updated: str = "2025-06-01
 
 
 async def _projects(request: web.Request) -> web.Response:
+    request.app[REQUESTS].append(request.path_qs)
     if "application/vnd.api+json" not in request.headers.get("Accept", ""):
         return web.Response(status=406, text="Not Acceptable")
     items = sorted(request.app[PROJECTS].values(), key=lambda p: p["updated_at"], reverse=True)
@@ -76,5 +78,6 @@ def panoptes_app(count: int) -> web.Application:
     """The API with ``count`` generated projects under /api/projects."""
     app = web.Application()
     app[PROJECTS] = {str(10000 + n): project(n) for n in range(1, count + 1)}
+    app[REQUESTS] = []
     app.router.add_get("/api/projects", _projects)
     return app

@@ -18,11 +18,12 @@ from aiohttp.test_utils import TestServer
 
 from hub.config import HubSettings, StreamSettings
 from hub.stream.changes import read_topics
+from hub.stream.connectors import record_from_file
 from hub.stream.consume import Message
 from hub.stream.router import PartnerRouter
-from hub.stream.state import PartnerSubscription, StateTable
+from hub.stream.state import ConnectorRecord, PartnerSubscription, StateTable
 from hub.stream.topics import dlq_topic, ensure_topics, entity_topic, hub_topics, internal_topic, partner_topic
-from tests.integration.stream_panoptes import PROJECTS, panoptes_app, project
+from tests.integration.stream_panoptes import PROJECTS, REQUESTS, panoptes_app, project
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +39,8 @@ async def panoptes() -> AsyncIterator[TestServer]:
     await server.close()
 
 
-async def _hub_sync(config: Path, bootstrap: str, prefix: str) -> str:
+async def _hub(bootstrap: str, prefix: str, *args: str) -> str:
+    """Run a `hub` command as its own process against the test's topics; its standard output."""
     env = {
         **os.environ,
         "HUB_KAFKA_BOOTSTRAP": bootstrap,
@@ -46,9 +48,8 @@ async def _hub_sync(config: Path, bootstrap: str, prefix: str) -> str:
         "HUB_LOG_LEVEL": "WARNING",
     }
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hub", "sync", "--config", str(config),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
-    )  # fmt: skip
+        sys.executable, "-m", "hub", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env
+    )
     out, err = await asyncio.wait_for(child.communicate(), 120)
     assert child.returncode == 0, err.decode()[-2000:]
     return out.decode()
@@ -99,7 +100,7 @@ async def test_zooniverse_sync_route_change_and_dead_letter(
         broken["display_name"] = None
         broken["title"] = None
         panoptes.app[PROJECTS][broken["id"]] = broken
-        first = await _hub_sync(config, kafka_bootstrap, unique_name)
+        first = await _hub(kafka_bootstrap, unique_name, "sync", "--config", str(config))
         # fetched: the platform record and 1,501 projects; published: all but the broken one.
         assert re.search(r"1502\W+1501\W+0\W+0\W+1\W", first), first
         assert "sync zoo-main" in first
@@ -111,10 +112,23 @@ async def test_zooniverse_sync_route_change_and_dead_letter(
         routed = await _settled(kafka_bootstrap, topic, COUNT // 5)
         assert {m.key_text for m in routed} == {IRI + str(10000 + n) for n in range(5, COUNT + 1, 5)}
 
+        # Re-deriving the raw topic through the same mapping changes nothing, and asks nothing of the platform.
+        served = len(panoptes.app[REQUESTS])
+        rederived = await _hub(
+            kafka_bootstrap, unique_name, "replay", "--platform", "zooniverse", "--config", str(config)
+        )
+        assert "re-derived 1502 zooniverse records" in rederived
+        assert "published 0, unchanged 1501, dead-lettered 1" in rederived
+        assert len(panoptes.app[REQUESTS]) == served
+
+        # The second sync takes the connector from the registry (the connectors topic), as the scheduler does.
+        async with StateTable(kafka_bootstrap, internal_topic(settings, "connectors"), ConnectorRecord) as registry:
+            await registry.put("zoo-main", record_from_file(config))
         del panoptes.app[PROJECTS][broken["id"]]
         changed = project(500, title="Galaxy Survey 500, second season", updated="2025-07-01T00:00:00.000Z")
         panoptes.app[PROJECTS][changed["id"]] = changed
-        await _hub_sync(config, kafka_bootstrap, unique_name)
+        second = await _hub(kafka_bootstrap, unique_name, "sync", "zoo-main")
+        assert "sync zoo-main" in second
         after = (await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")]))[len(projects) :]
         assert [(m.key_text, m.header("ce_type")) for m in after] == [
             (IRI + "10500", "org.citsci.hub.project.upserted")
