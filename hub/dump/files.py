@@ -16,6 +16,7 @@ Files of a dump, in ``<output>/<dump id>/``:
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import os
@@ -37,7 +38,7 @@ from hub.dump.store import STATE_GRAPH, HubStore, offsets_from_quads
 from hub.errors import DumpError
 from hub.schema.base import CONTEXT_URL, CONTEXT_VERSION
 from hub.schema.iris import ID_BASE
-from hub.schema.jsonld import document_loader
+from hub.schema.jsonld import document_loader, term_definitions
 
 __all__ = [
     "JSONLD_FILE",
@@ -78,6 +79,41 @@ def _entity_and_platform(iri: str) -> tuple[str, str]:
     return "other", "other"
 
 
+# The record type whose own PPSR names win where the context has synonyms (same IRI, same definition).
+_PREFIXES = {"Project": "project", "Dataset": "dataset", "ProgramOrCampaign": "program"}
+
+
+@functools.cache
+def _synonyms() -> dict[str, dict[str, str]]:
+    """For each type prefix: term -> the synonym with that prefix (same IRI and definition) to write instead.
+
+    JSON-LD compaction picks the shortest term for an IRI, so a project's ``dcterms:title`` would come back as
+    ``programName`` and its ``dcterms:created`` as ``created``; renaming between identical definitions keeps the
+    RDF and gives the PPSR names the topics carry.
+    """
+    groups: dict[str, list[str]] = {}
+    for term, definition in term_definitions().items():
+        key = orjson.dumps(definition, option=orjson.OPT_SORT_KEYS).decode()
+        groups.setdefault(key, []).append(term)
+    table: dict[str, dict[str, str]] = {}
+    for prefix in _PREFIXES.values():
+        renames: dict[str, str] = {}
+        for terms in groups.values():
+            preferred = sorted(t for t in terms if t.startswith(prefix))
+            if preferred:
+                renames.update({t: preferred[0] for t in terms if t != preferred[0]})
+        table[prefix] = renames
+    return table
+
+
+def _rename(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, list):
+        return [_rename(item, renames) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {renames.get(key, key): _rename(value, renames) for key, value in node.items()}
+
+
 def record_document(iri: str, quads: list[ox.Quad]) -> dict[str, Any]:
     """The record's compact JSON-LD in the hub context, rebuilt from its triples (blank nodes embedded).
 
@@ -88,6 +124,11 @@ def record_document(iri: str, quads: list[ox.Quad]) -> dict[str, Any]:
     framed: dict[str, Any] = pyld.frame(
         expanded, {"@context": CONTEXT_URL, "@id": iri}, {"documentLoader": document_loader()}
     )
+    types = framed.get("type", [])
+    for type_name in [types] if isinstance(types, str) else types:
+        if type_name in _PREFIXES:
+            renamed: dict[str, Any] = _rename(framed, _synonyms()[_PREFIXES[type_name]])
+            return renamed
     return framed
 
 
