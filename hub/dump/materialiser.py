@@ -2,8 +2,11 @@
 
 Every materialiser keeps a whole copy of the federation, so it is assigned every partition of its topics rather
 than sharing them in a consumer group; the positions it resumes from are the offsets stored in the RDF store
-with the data (`hub.dump.store`), never Kafka's committed group offsets. An empty store (a new or deleted
-directory) starts from the beginning of the compacted topics and so rebuilds everything.
+with the data (`hub.dump.store`), never Kafka's committed group offsets.
+
+An empty store (a new or deleted directory) is rebuilt from the beginning of the compacted topics with the bulk
+loader (`Materialiser.rebuild`: the last value of each key, loaded without transactions, the offsets written
+last); from then on every batch is one transaction with its offsets (`Materialiser.step`).
 """
 
 from __future__ import annotations
