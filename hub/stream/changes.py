@@ -8,7 +8,7 @@ raw topics give the hash of every verbatim record. A record whose hash did not c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
 from hub.config import HubSettings, StreamSettings
@@ -16,7 +16,7 @@ from hub.stream.consume import Message, assign_all, committed_consumer, read_to_
 from hub.stream.envelope import entity_of_event_type, header_map
 from hub.stream.topics import ENTITY_TYPES, entity_topic
 
-__all__ = ["HashIndex", "IndexEntry", "RawIndex", "load_dead_letters", "read_topics"]
+__all__ = ["HashIndex", "IndexEntry", "RawIndex", "iter_topics", "load_dead_letters", "read_topics"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +29,22 @@ class IndexEntry:
     raw_key: str | None = None
 
 
-async def read_topics(bootstrap: str, topics: Iterable[str], *, timeout_s: float = 120.0) -> list[Message]:
-    """Every committed message of the topics, from the beginning to their current end."""
+async def iter_topics(bootstrap: str, topics: Iterable[str], *, timeout_s: float = 300.0) -> AsyncIterator[Message]:
+    """Every committed message of the topics, from the beginning to their current end, one at a time."""
     consumer = committed_consumer(bootstrap)
     await consumer.start()
     try:
         tps = await assign_all(consumer, topics)
         async with asyncio.timeout(timeout_s):
-            return [message async for message in read_to_end(consumer, tps)]
+            async for message in read_to_end(consumer, tps):
+                yield message
     finally:
         await consumer.stop()
+
+
+async def read_topics(bootstrap: str, topics: Iterable[str], *, timeout_s: float = 120.0) -> list[Message]:
+    """Every committed message of the topics, from the beginning to their current end, as a list."""
+    return [message async for message in iter_topics(bootstrap, topics, timeout_s=timeout_s)]
 
 
 class HashIndex:
@@ -54,7 +60,7 @@ class HashIndex:
         """Rebuild the index from the entity topics."""
         index = cls()
         by_topic = {entity_topic(settings, entity): entity for entity in entities}
-        for message in await read_topics(bootstrap, by_topic):
+        async for message in iter_topics(bootstrap, by_topic):
             index.observe(by_topic[message.topic], message)
         return index
 
@@ -110,7 +116,7 @@ class RawIndex:
     async def load(cls, bootstrap: str, topic: str) -> RawIndex:
         """Rebuild from a platform's raw topic."""
         index = cls()
-        for message in await read_topics(bootstrap, [topic]):
+        async for message in iter_topics(bootstrap, [topic]):
             if message.value is None:
                 index.hashes.pop(message.key_text, None)
             else:
@@ -121,7 +127,7 @@ class RawIndex:
 async def load_dead_letters(bootstrap: str, topic: str, connector: str) -> dict[str, str]:
     """Raw key → signature (``ce_contenthash``) of the latest dead letter of each record ``connector`` wrote."""
     latest: dict[str, str] = {}
-    for message in await read_topics(bootstrap, [topic]):
+    async for message in iter_topics(bootstrap, [topic]):
         if message.header("ce_connector") == connector:
             latest[message.key_text] = message.header("ce_contenthash") or ""
     return latest
