@@ -129,3 +129,26 @@ async def test_new_partner_and_changed_filter_are_backfilled(
     removed = (await _wait_for(kafka_bootstrap, topic, 20 + 40))[20:]
     assert sorted({m.key_text for m in removed}) == sorted(BASE + str(i) for i in range(3, 61, 3))
     assert [m.value is None for m in removed] == [False, True] * 20
+
+
+async def test_a_restarted_router_routes_nothing_twice(
+    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector
+) -> None:
+    """A second router instance after the first stopped finds the backfill marks and offsets: no duplicates."""
+    await ensure_topics(kafka_bootstrap, hub_topics(settings), settings)
+    await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    await _subscribe(kafka_bootstrap, settings, PartnerSubscription(partner="birdwatch", name="b", keywords=["birds"]))
+    topic = partner_topic(settings, "birdwatch", "projects")
+    for round_ in range(2):
+        router = PartnerRouter(kafka_bootstrap, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
+        stop = asyncio.Event()
+        task = asyncio.create_task(router.run(stop))
+        try:
+            await _wait_for(kafka_bootstrap, topic, 20)
+            if round_ == 1:
+                await asyncio.sleep(2.0)  # time enough to (wrongly) backfill or re-route
+                assert len(await read_topics(kafka_bootstrap, [topic])) == 20
+                assert router.routed == 0
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
