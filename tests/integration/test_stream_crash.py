@@ -81,6 +81,9 @@ async def _open_transaction(bootstrap: str, topic: str) -> bool:
 async def _kill_inside_a_transaction(bootstrap: str, prefix: str, topic: str) -> bool:
     """Start a sync, SIGKILL it as soon as a transaction is seen open; True when it was still open after the kill.
 
+    The topics exist already (earlier runs made them), so watching starts at once and the kill usually lands in
+    one of the run's first transactions.
+
     A transaction a killed producer left open stays open until the next producer with its id starts, so the check
     after the kill is exact even though the kill itself races with the commit.
     """
@@ -93,10 +96,6 @@ async def _kill_inside_a_transaction(bootstrap: str, prefix: str, topic: str) ->
     await committed.start()
     try:
         async with asyncio.timeout(60):
-            line = b"-"
-            while line and not line.startswith(b"batch "):
-                line = await child.stdout.readline()
-            assert line, "the sync ended before committing a batch"
             while child.returncode is None:
                 if (await uncommitted.end_offsets([tp]))[tp] > (await committed.end_offsets([tp]))[tp]:
                     break
@@ -114,14 +113,14 @@ async def test_sigkill_at_several_points_loses_and_doubles_nothing(kafka_bootstr
     """Kills between and inside transactions, then a run to the end: every record once, one cursor per batch."""
     settings = StreamSettings(topic_prefix=unique_name)
     rng = random.Random(6)
+    for _ in range(2):
+        await _run_until_batches_then_kill(kafka_bootstrap, unique_name, rng.randint(1, 3), rng.uniform(0, 0.03))
     inside = 0
     for _ in range(6):  # the kill races the commit; a few tries give two kills inside a transaction
         inside += await _kill_inside_a_transaction(kafka_bootstrap, unique_name, raw_topic(settings, "fake"))
         if inside == 2:
             break
     assert inside == 2, "could not kill the sync inside a transaction"
-    for _ in range(2):
-        await _run_until_batches_then_kill(kafka_bootstrap, unique_name, rng.randint(1, 3), rng.uniform(0, 0.03))
     child = await _start_child(kafka_bootstrap, unique_name)
     out, _ = await asyncio.wait_for(child.communicate(), 90)
     assert child.returncode == 0
