@@ -1,5 +1,6 @@
 """End to end: ``hub up``; an operator registers a Zooniverse connector against a Panoptes replay; a partner
-subscribes to "projects on Zooniverse"; the partner's topic receives the projects."""
+subscribes to "projects on Zooniverse"; the partner's topic receives the projects; after a restart of the hub the
+connector, its cursor and the subscription are all there."""
 
 from __future__ import annotations
 
@@ -163,6 +164,23 @@ async def test_hub_up_registers_routes_and_delivers(
             async with http.get(f"{api}/metrics", headers=ADMIN) as response:
                 metrics = await response.text()
             assert 'hub_connector_records_published_total{connector="zooniverse-main"}' in metrics
+            async with http.get(f"{api}/connectors/zooniverse-main/cursor", headers=ADMIN) as response:
+                cursor = await response.json()
+            assert cursor["cursor"] is not None
+
+            # Restart the hub: the connector, its cursor, the subscription and the partner's token are all back.
+            proc.send_signal(signal.SIGINT)
+            assert await asyncio.to_thread(proc.wait, 60) == 0
+            log = tmp_path / "hub-up-again.log"
+            proc = _start(env, log)
+            await _until("the restarted API to be ready", log, ready)
+            async with http.get(f"{api}/connectors", headers=ADMIN) as response:
+                assert [c["name"] for c in (await response.json())["connectors"]] == ["zooniverse-main"]
+            async with http.get(f"{api}/connectors/zooniverse-main/cursor", headers=ADMIN) as response:
+                assert await response.json() == cursor
+            async with http.get(f"{api}/partners/ecsa/subscriptions", headers=partner) as response:
+                subscriptions = (await response.json())["subscriptions"]
+            assert [s["name"] for s in subscriptions] == ["zooniverse-projects"]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
     finally:
