@@ -134,6 +134,13 @@ def test_operator_commands_show_dead_letters_and_tail_topics(
     assert missing.exit_code == 1
     assert "no dead letter '0:999999'" in missing.output
 
+    unknown = runner.invoke(main, ["sync", "nope"])
+    assert unknown.exit_code == 1
+    assert "no connector named 'nope' in the registry; configured: none" in unknown.output
+    bare = runner.invoke(main, ["sync"])
+    assert bare.exit_code == 2
+    assert "give a connector NAME from the registry, or --config FILE" in bare.output
+
     tailed = runner.invoke(main, ["tail", "projects", "--from-beginning", "--idle-exit", "1"])
     assert tailed.exit_code == 0, tailed.output
     lines = tailed.stdout.splitlines()
