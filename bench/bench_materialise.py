@@ -108,17 +108,20 @@ def load_oxigraph(values: list[tuple[str, bytes]], store: HubStore, batch: int) 
 
 
 def rebuild_oxigraph(values: list[tuple[str, bytes]], store: HubStore, chunk: int = 2000) -> int:
-    """The rebuild path of an empty store: expand, bulk-load, then write the offsets in one transaction."""
+    """The rebuild path of an empty store: expand chunk by chunk into one bulk load, then write the offsets."""
     quads = 0
-    for start in range(0, len(values), chunk):
-        part = values[start : start + chunk]
-        changes = []
-        for (topic, _), result in zip(part, expand_records([v for _, v in part]), strict=True):
-            if not isinstance(result, ExpandedRecord):
-                raise SystemExit(f"bench record rejected: {result.reason}")
-            changes.append(Change(topic, result.iri, result.iri, result.quads))
-            quads += len(result.quads)
-        store.bulk_add(changes)
+
+    def changes() -> Iterator[Change]:
+        nonlocal quads
+        for start in range(0, len(values), chunk):
+            part = values[start : start + chunk]
+            for (topic, _), result in zip(part, expand_records([v for _, v in part]), strict=True):
+                if not isinstance(result, ExpandedRecord):
+                    raise SystemExit(f"bench record rejected: {result.reason}")
+                quads += len(result.quads)
+                yield Change(topic, result.iri, result.iri, result.quads)
+
+    store.bulk_add(changes())
     store.apply([], {("bench.records.v1", 0): len(values)})
     return quads
 

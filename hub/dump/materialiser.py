@@ -12,7 +12,7 @@ last); from then on every batch is one transaction with its offsets (`Materialis
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import structlog
@@ -255,9 +255,13 @@ class Materialiser:
                 read += len(batch)
             pending = {tp for tp in pending if await self._consumer.position(tp) < ends[tp]}
         live = sorted((r for r in latest.values() if r.value is not None), key=lambda r: (r.topic, r.offset))
-        for start in range(0, len(live), chunk_records):
-            changes = to_changes(live[start : start + chunk_records])
-            await asyncio.to_thread(self.store.bulk_add, changes)
+
+        def changes() -> Iterator[Change]:
+            # Expanded chunk by chunk while the bulk loader consumes them: one load, bounded memory.
+            for start in range(0, len(live), chunk_records):
+                yield from to_changes(live[start : start + chunk_records])
+
+        await asyncio.to_thread(self.store.bulk_add, changes())
         offsets = {(tp.topic, tp.partition): await self._consumer.position(tp) for tp in self._partitions}
         await asyncio.to_thread(self.store.apply, [], offsets)
         self.applied_records += read
