@@ -137,7 +137,11 @@ async def _store(
         created_at=existing.created_at if existing is not None else now,
         updated_at=now,
     )
-    await request.app[REGISTRY].connectors.put(name, record)
+    registry = request.app[REGISTRY]
+    if existing is None and registry.commands.get(name) is not None:
+        # Requests for an earlier connector of this name (a deletion, a sync) do not apply to the new one.
+        await registry.commands.put(name, None)
+    await registry.connectors.put(name, record)
     log.info("api.connector_stored", connector=name, type=body.type, created=existing is None)
     return record
 
@@ -248,7 +252,8 @@ async def delete_connector(request: web.Request) -> web.StreamResponse:
     keep = _bool_query(request, "keep_cursor")
     registry = request.app[REGISTRY]
     await registry.connectors.put(record.name, None)
-    await registry.commands.put(record.name, None)
+    deleted = CommandRecord(connector=record.name, deleted_at=request.app[CLOCK](), keep_cursor=keep)
+    await registry.commands.put(record.name, deleted)
     await registry.status.put(record.name, None)
     if not keep:
         await registry.cursors.put(record.name, None)

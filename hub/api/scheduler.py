@@ -182,9 +182,13 @@ class Scheduler:
         await self.registry.commands.refresh()
         records = {name: record for name, record in self.registry.connectors.items() if self._owns(name)}
         for name in set(self._slots) - set(records):
-            await self._release(name)
+            await self._release(name, deleted=self.registry.connectors.get(name) is None)
         now = self._clock()
         for name, record in records.items():
+            previous = self._slots.get(name)
+            if previous is not None and previous.record.created_at != record.created_at:
+                # Deleted and registered again under the same name: a new connector, not a changed one.
+                await self._release(name)
             slot = self._slots.get(name) or await self._adopt(record, now)
             slot.record = record
             if record.paused:
@@ -199,6 +203,8 @@ class Scheduler:
         """Take a connector over, carrying on from the status its previous owner wrote."""
         await self.registry.status.refresh()
         previous = self.registry.status.get(record.name)
+        if previous is not None and previous.started_at is not None and previous.started_at < record.created_at:
+            previous = None  # the status of an earlier connector of this name, deleted since
         status = (
             ConnectorStatus.model_validate(previous.model_dump())
             if previous is not None
@@ -254,12 +260,23 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _release(self, name: str) -> None:
-        """Stop running ``name`` here: it was deleted, or the group gave it to another worker."""
+    async def _release(self, name: str, *, deleted: bool = False) -> None:
+        """Stop running ``name`` here: it was deleted, or the group gave it to another worker.
+
+        For a deleted connector, the status and (unless the API was asked to keep it) the cursor are deleted once
+        more after the run stopped: a batch that committed after the API's delete would have written them again.
+        """
         slot = self._slots.pop(name, None)
-        if slot is not None:
-            await self._cancel(slot)
-            log.info("scheduler.released", connector=name, worker=self.worker_id)
+        if slot is None:
+            return
+        await self._cancel(slot)
+        log.info("scheduler.released", connector=name, worker=self.worker_id, deleted=deleted)
+        command = self.registry.commands.get(name)
+        if deleted and command is not None and command.deleted_at is not None:
+            await self.registry.status.put(name, None)
+            if not command.keep_cursor:
+                await self.registry.cursors.put(name, None)
+            await self.registry.commands.put(name, None)
 
     async def _write(self, slot: _Slot, **changes: object) -> None:
         slot.status = slot.status.model_copy(

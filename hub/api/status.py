@@ -75,6 +75,10 @@ class CommandRecord(BaseModel):
     connector: str
     sync_requested_at: datetime | None = None
     restart_requested_at: datetime | None = None
+    # Set by DELETE /connectors/{name}: the worker that was running it stops the run, then deletes the status and
+    # (unless kept) the cursor once more, since a transaction that committed after the API's delete rewrote it.
+    deleted_at: datetime | None = None
+    keep_cursor: bool = False
 
 
 def expected_interval_s(record: ConnectorRecord, *, now: datetime) -> float:

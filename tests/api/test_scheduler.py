@@ -67,8 +67,7 @@ async def _register(registry: Registry, name: str = "zoo", **fields: Any) -> Con
         type="fake",
         config={"base_url": "https://api.public.example/", "token": SECRET},
         schedule_interval_s=600,
-        created_at=NOW,
-        **fields,
+        **{"created_at": NOW, **fields},
     )
     await registry.connectors.put(name, record)
     return record
@@ -236,7 +235,7 @@ async def test_pause_stops_a_running_sync(parts: tuple[Registry, FakeRuns, Clock
 async def test_takeover_carries_on_from_the_previous_owner(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
     """A connector whose owner died mid-run is run again at once, its totals kept; old commands are not replayed."""
     registry, runs, _, scheduler = parts
-    await _register(registry)
+    await _register(registry, created_at=NOW - timedelta(hours=1))
     before = NOW - timedelta(minutes=1)
     await registry.commands.put("zoo", CommandRecord(connector="zoo", sync_requested_at=before - timedelta(seconds=1)))
     await registry.status.put(
@@ -318,3 +317,58 @@ async def test_sync_durations_are_measured(parts: tuple[Registry, FakeRuns, Cloc
     sample = metrics.registry.get_sample_value
     assert sample("hub_sync_duration_seconds_count", {"connector": "ok", "outcome": "succeeded"}) == 1
     assert sample("hub_sync_duration_seconds_count", {"connector": "bad", "outcome": "failed"}) == 1
+
+
+async def test_deleting_a_running_connector_leaves_no_cursor(
+    parts: tuple[Registry, FakeRuns, Clock, Scheduler],
+) -> None:
+    """A batch that committed its cursor after the API's delete does not outlive the connector."""
+    from hub.stream.state import CursorRecord
+
+    registry, runs, clock, scheduler = parts
+    await _register(registry)
+    runs.gates["zoo"] = asyncio.Event()
+    await scheduler.tick()
+    await asyncio.sleep(0)
+    # What DELETE /connectors/zoo writes, then a cursor committed by the still-running sync.
+    await registry.connectors.put("zoo", None)
+    await registry.commands.put("zoo", CommandRecord(connector="zoo", deleted_at=clock.now))
+    await registry.cursors.put("zoo", CursorRecord(connector="zoo", cursor='{"page": 9}'))
+    await scheduler.tick()
+    assert scheduler.owned == set()
+    assert runs.active["zoo"] == 0
+    assert registry.cursors.get("zoo") is None
+    assert registry.status.get("zoo") is None
+    assert registry.commands.get("zoo") is None
+
+
+async def test_delete_keeping_the_cursor(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """keep_cursor=true keeps the cursor the run left."""
+    from hub.stream.state import CursorRecord
+
+    registry, _, clock, scheduler = parts
+    await _register(registry)
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    await registry.connectors.put("zoo", None)
+    await registry.commands.put("zoo", CommandRecord(connector="zoo", deleted_at=clock.now, keep_cursor=True))
+    await registry.cursors.put("zoo", CursorRecord(connector="zoo", cursor='{"page": 9}'))
+    await scheduler.tick()
+    assert registry.cursors.get("zoo") is not None
+
+
+async def test_a_connector_registered_again_is_a_new_one(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
+    """Deleted and created again under the same name between two ticks: the old run stops, the new one starts."""
+    registry, runs, clock, scheduler = parts
+    record = await _register(registry)
+    runs.gates["zoo"] = asyncio.Event()
+    await scheduler.tick()
+    await asyncio.sleep(0)
+    clock.advance(10)
+    await registry.connectors.put("zoo", record.model_copy(update={"created_at": clock.now}))
+    await scheduler.tick()
+    await asyncio.sleep(0)
+    assert runs.calls == ["zoo", "zoo"]
+    assert runs.max_active["zoo"] == 1
+    runs.gates["zoo"].set()
+    await scheduler.wait_idle()
