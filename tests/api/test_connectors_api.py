@@ -276,11 +276,11 @@ async def test_delete_removes_the_cursor_unless_kept(api: Api) -> None:
     # The worker running it finishes the job (stops the run, deletes what a late batch wrote) from this note.
     assert api.registry.commands.get("gone") == CommandRecord(connector="gone", deleted_at=NOW)
     assert api.registry.commands.get("kept") == CommandRecord(connector="kept", deleted_at=NOW, keep_cursor=True)
-    await _create(api, connector_body("gone"))
-    assert api.registry.commands.get("gone") is None
     assert (await api.client.get("/connectors/gone", headers=api.admin)).status == 404
     response = await api.client.delete("/connectors/kept?keep_cursor=maybe", headers=api.admin)
     assert response.status == 404  # already gone: existence is checked first
+    await _create(api, connector_body("gone"))
+    assert api.registry.commands.get("gone") is None
 
 
 async def test_pause_resume_and_commands(api: Api) -> None:
