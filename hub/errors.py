@@ -14,6 +14,7 @@ __all__ = [
     "KafkaDeployError",
     "OutboundRefusedError",
     "QueryRefusedError",
+    "RecordTooLargeError",
     "RecordValidationError",
     "RetriableConnectorError",
     "SchemaError",
@@ -66,6 +67,10 @@ class RecordValidationError(SchemaError):
 
 class StreamError(HubError):
     """Publishing to or reading from Kafka failed."""
+
+
+class RecordTooLargeError(StreamError):
+    """One record is larger than a Kafka message may be; it is dead-lettered, not published."""
 
 
 class ConnectorError(HubError):

@@ -16,7 +16,7 @@ import structlog
 from pydantic import ValidationError
 
 from hub.config import HubSettings, StreamSettings
-from hub.errors import SchemaError, SkippableRecordError
+from hub.errors import RecordTooLargeError, SchemaError, SkippableRecordError
 from hub.stream.changes import HashIndex, IndexEntry, RawIndex
 from hub.stream.publisher import OutgoingMessage
 from hub.stream.records import (
@@ -34,21 +34,33 @@ from hub.stream.records import (
 )
 from hub.stream.topics import COMPACTED_ENTITY_TYPES
 
-__all__ = ["BatchPlan", "MapFunction", "Normaliser", "classify_error"]
+__all__ = ["MAX_VALUE_BYTES", "BatchPlan", "MapFunction", "Normaliser", "classify_error"]
 
 log = structlog.get_logger(__name__)
+
+# Kafka refuses messages over about 1 MiB (broker message.max.bytes, client max_request_size); headers need room.
+MAX_VALUE_BYTES = 900 * 1024
 
 R = TypeVar("R", bound=RawLike)
 MapFunction = Callable[[R], Sequence[Publishable]]
 
 
 def classify_error(exc: Exception) -> str:
-    """The dead-letter ``errorkind`` of a failure: ``mapping``, ``validation`` or ``unexpected``."""
+    """The dead-letter ``errorkind`` of a failure: ``mapping``, ``validation``, ``too_large`` or ``unexpected``."""
+    if isinstance(exc, RecordTooLargeError):
+        return "too_large"
     if isinstance(exc, SkippableRecordError):
         return "mapping"
     if isinstance(exc, SchemaError | ValidationError):
         return "validation"
     return "unexpected"
+
+
+def _check_size(message: OutgoingMessage) -> None:
+    if message.value is not None and len(message.value) > MAX_VALUE_BYTES:
+        raise RecordTooLargeError(
+            f"normalised record {message.key!r} is {len(message.value)} bytes, more than {MAX_VALUE_BYTES}"
+        )
 
 
 @dataclass
@@ -136,7 +148,11 @@ class Normaliser(Generic[R]):
     def _plan_record(self, plan: BatchPlan, record: R) -> None:
         key = raw_key(record.kind, record.native_id)
         data = payload_bytes(record)
-        if self._raw_index is not None:
+        if len(data) > MAX_VALUE_BYTES:
+            # Too big for Kafka: not kept verbatim, but explained; the mapping below still gets its chance.
+            reason = f"RecordTooLargeError: verbatim record of {len(data)} bytes, more than {MAX_VALUE_BYTES}"
+            self._dead_letter(plan, record, key, data[:MAX_VALUE_BYTES], "too_large", reason)
+        elif self._raw_index is not None:
             digest = bytes_hash(data)
             known = plan.raw_updates.get(key, self._raw_index.hashes.get(key))
             if known != digest:
@@ -152,30 +168,12 @@ class Normaliser(Generic[R]):
                 for model, h in upserts
                 if self._current_hash(plan, model.iri) != h
             ]
+            for message in encoded:
+                _check_size(message)
         except Exception as exc:  # noqa: BLE001 - a connector bug in one record must not stop the sync; it is kept
-            kind = classify_error(exc)
-            message = f"{type(exc).__name__}: {exc}"
-            log.warning(
-                "stream.dead_letter",
-                connector=self._connector,
-                kind=record.kind,
-                native_id=record.native_id,
-                error=kind,
+            self._dead_letter(
+                plan, record, key, data[:MAX_VALUE_BYTES], classify_error(exc), f"{type(exc).__name__}: {exc}"
             )
-            signature = dead_letter_signature(data, message)
-            known = plan.dead_letter_updates.get(key) or (self._dead_letters or {}).get(key)
-            if self._dead_letters is None or known != signature:
-                plan.messages.append(
-                    dead_letter_message(
-                        self._settings,
-                        record,
-                        connector=self._connector,
-                        error_kind=kind,
-                        error_message=message,
-                        data=data,
-                    )
-                )
-                plan.dead_letter_updates[key] = signature
             plan.dead_lettered += 1
             # The record still exists on the platform: a sweep must not delete what it mapped to before.
             plan.failed_raw_keys.add(key)
@@ -187,6 +185,22 @@ class Normaliser(Generic[R]):
             if model.ENTITY in COMPACTED_ENTITY_TYPES:
                 plan.seen.add(model.iri)
             plan.index_updates[model.iri] = IndexEntry(model.ENTITY, h, self._source, key)
+
+    def _dead_letter(self, plan: BatchPlan, record: R, key: str, data: bytes, kind: str, message: str) -> None:
+        """Add a dead letter, unless this connector's last one for the record says the same about the same bytes."""
+        log.warning(
+            "stream.dead_letter", connector=self._connector, kind=record.kind, native_id=record.native_id, error=kind
+        )
+        signature = dead_letter_signature(data, message)
+        known = plan.dead_letter_updates.get(key) or (self._dead_letters or {}).get(key)
+        if self._dead_letters is not None and known == signature:
+            return
+        plan.messages.append(
+            dead_letter_message(
+                self._settings, record, connector=self._connector, error_kind=kind, error_message=message, data=data
+            )
+        )
+        plan.dead_letter_updates[key] = signature
 
     def plan_deletions(self, plan: BatchPlan, iris: Iterable[str], *, platform: str | None) -> None:
         """Add a deleted event and a tombstone for each IRI (and forget its verbatim record)."""

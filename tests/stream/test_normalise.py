@@ -11,7 +11,7 @@ from hub.config import StreamSettings
 from hub.connectors import RawRecord
 from hub.stream.changes import HashIndex, RawIndex
 from hub.stream.envelope import CloudEvent, header_map
-from hub.stream.normalise import Normaliser
+from hub.stream.normalise import MAX_VALUE_BYTES, Normaliser
 from hub.stream.publisher import OutgoingMessage
 from tests.stream.fakes import BASE, FakeConnector, http_client, row
 
@@ -109,3 +109,25 @@ async def test_deletion_is_an_event_then_a_tombstone_and_forgets_the_raw_record(
     plan.commit_to(index, raw)
     assert index.get(BASE + "1") is None
     assert raw.hashes == {}
+
+
+async def test_records_too_large_for_kafka_are_dead_lettered_not_published(connector: FakeConnector) -> None:
+    """A normalised record over the message limit is a too_large dead letter; a huge verbatim one is not kept raw."""
+    index, raw = HashIndex(), RawIndex()
+    huge = "x" * (MAX_VALUE_BYTES + 10)
+    connector.rows = [row(1, huge), row(2), row(3, notes=huge)]
+    plan = _normaliser(connector, index, raw).plan([r async for b in connector.fetch(None) for r in b.records])
+    dead = [header_map(m.headers) for m in plan.messages if m.topic == "u.dlq.v1"]
+    # Record 1 is too large both verbatim and normalised: two failures, two dead letters.
+    assert [(h["ce_nativeid"], h["ce_errorkind"]) for h in dead] == [("1", "too_large")] * 2 + [("3", "too_large")]
+    assert dead[0]["ce_errormessage"].startswith("RecordTooLargeError: verbatim record of")
+    assert dead[1]["ce_errormessage"].startswith("RecordTooLargeError: normalised record")
+    assert dead[2]["ce_errormessage"].startswith("RecordTooLargeError: verbatim record of")
+    assert all(len(m.value or b"") <= MAX_VALUE_BYTES for m in plan.messages)
+    # Record 3's name is small: it is published, only its verbatim copy could not be kept.
+    assert [m.key for m in plan.messages if m.topic == "u.projects.v1"] == [
+        (BASE + "2").encode(),
+        (BASE + "3").encode(),
+    ]
+    assert [m.key for m in plan.messages if m.topic == "u.raw.fake.v1"] == [b"project:2"]
+    assert (plan.published, plan.dead_lettered) == (2, 1)
