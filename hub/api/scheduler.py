@@ -212,9 +212,12 @@ class Scheduler:
         )
         status = status.model_copy(update={"worker": self.worker_id})
         started = status.started_at
-        # A run that was under way when its owner died is run again at once; otherwise the schedule holds.
-        if started is None or status.state in {"running", "failed"}:
+        # A run that was under way when its owner died is run again at once, a failed one after its backoff;
+        # otherwise the schedule holds.
+        if started is None or status.state == "running":
             next_run = now
+        elif status.state == "failed":
+            next_run = status.next_run_at or now
         else:
             next_run = next_run_after(record, started, now)
         command = self.registry.commands.get(record.name)

@@ -372,3 +372,26 @@ async def test_a_connector_registered_again_is_a_new_one(parts: tuple[Registry, 
     assert runs.max_active["zoo"] == 1
     runs.gates["zoo"].set()
     await scheduler.wait_idle()
+
+
+async def test_takeover_of_a_failed_connector_keeps_its_backoff(
+    parts: tuple[Registry, FakeRuns, Clock, Scheduler],
+) -> None:
+    """A failed connector taken over waits out the backoff its previous owner set, with its failure count."""
+    registry, runs, clock, scheduler = parts
+    await _register(registry, created_at=NOW - timedelta(hours=1))
+    retry_at = NOW + timedelta(seconds=40)
+    failed = ConnectorStatus(
+        connector="zoo", state="failed", worker="w0", started_at=NOW, next_run_at=retry_at, consecutive_failures=2
+    )
+    await registry.status.put("zoo", failed)
+    await scheduler.tick()
+    assert runs.calls == []
+    clock.now = retry_at
+    runs.failures["zoo"] = RetriableConnectorError("503", connector="zoo")
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    status = _status(registry)
+    assert runs.calls == ["zoo"]
+    assert status.consecutive_failures == 3
+    assert status.next_run_at == retry_at + timedelta(seconds=35)
