@@ -125,14 +125,15 @@ async def _store(
         names = ", ".join(p.field for p in problems)
         raise ApiError(422, "invalid_config", f"connector config is invalid at: {names}", problems)
     now = request.app[CLOCK]()
-    interval = body.schedule_interval_s if body.cron is None else None
+    interval = None if body.cron else (body.schedule_interval_s or DEFAULT_INTERVAL_S)
+    paused = body.paused if body.paused is not None else (existing.paused if existing is not None else False)
     record = ConnectorRecord(
         name=name,
         type=body.type,
         config=config,
-        schedule_interval_s=interval if interval is not None or body.cron else DEFAULT_INTERVAL_S,
+        schedule_interval_s=interval,
         cron=body.cron,
-        paused=body.paused,
+        paused=paused,
         owner=existing.owner if existing is not None else principal.token_id,
         created_at=existing.created_at if existing is not None else now,
         updated_at=now,

@@ -61,7 +61,11 @@ class _Schedule(_Body):
     cron: str | None = Field(
         None, min_length=9, max_length=100, description="Cron expression (5 fields, UTC), instead of an interval."
     )
-    paused: bool = Field(False, description="Registered but not run until resumed.")
+    paused: bool | None = Field(
+        None,
+        description="Registered but not run until resumed; left out, a new connector runs and a replaced one "
+        "keeps its state.",
+    )
 
     @model_validator(mode="after")
     def _one_schedule(self) -> _Schedule:

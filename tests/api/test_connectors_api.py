@@ -438,3 +438,14 @@ async def test_list_expands_status(api: Api) -> None:
     response = await api.client.get("/connectors?expand=everything", headers=api.admin)
     assert response.status == 422
     assert (await response.json())["fields"] == [{"field": "expand", "message": "expected status"}]
+
+
+async def test_put_keeps_the_paused_state_unless_told(api: Api) -> None:
+    """Replacing a paused connector's config does not resume it; "paused": false does."""
+    await _create(api)
+    await api.client.put("/connectors/zoo-main/pause", headers=api.admin)
+    body = {"type": "fake", "config": connector_body()["config"]}
+    await api.client.put("/connectors/zoo-main", json=body, headers=api.admin)
+    assert api.registry.connectors.get("zoo-main").paused  # type: ignore[union-attr]
+    await api.client.put("/connectors/zoo-main", json={**body, "paused": False}, headers=api.admin)
+    assert not api.registry.connectors.get("zoo-main").paused  # type: ignore[union-attr]
