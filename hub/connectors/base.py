@@ -164,6 +164,12 @@ class Connector(abc.ABC):
     config_model: ClassVar[type[ConnectorConfig]]
     sync_mode: ClassVar[SyncMode]
 
+    @classmethod
+    def platform_of(cls, config: ConnectorConfig) -> str:
+        """The platform an instance with ``config`` harvests; a type that serves many portals reads its config."""
+        del config  # one platform per type, unless a subclass says otherwise
+        return cls.platform
+
     def __init__(
         self,
         config: ConnectorConfig,

@@ -155,10 +155,17 @@ class DeclarativeConnector(Connector):
         super().__init__(config, http=http, pseudonymiser=pseudonymiser, clock=clock)
         self.spec = self.settings.spec
         # One class runs every mapped portal: the platform (raw topic, IRIs) is the mapping's.
-        self.platform = self.spec.platform  # type: ignore[misc]
+        self.platform = self.platform_of(config)  # type: ignore[misc]
         self._fields = {
             target: (field, build_transforms(field.transforms)) for target, field in self.spec.fields.items()
         }
+
+    @classmethod
+    def platform_of(cls, config: ConnectorConfig) -> str:
+        """The mapping's platform: one class runs every mapped portal."""
+        if not isinstance(config, DeclarativeConfig):
+            raise TypeError(f"{cls.__name__} needs a DeclarativeConfig, got {type(config).__name__}")
+        return config.spec.platform
 
     @property
     def settings(self) -> DeclarativeConfig:

@@ -103,7 +103,14 @@ class PpsrFeedConnector(Connector):
     ) -> None:
         super().__init__(config, http=http, pseudonymiser=pseudonymiser, clock=clock)
         # One class serves every PPSR-publishing portal: the platform (raw topic, IRIs) is this instance's.
-        self.platform = self.settings.platform_slug  # type: ignore[misc]
+        self.platform = self.platform_of(config)  # type: ignore[misc]
+
+    @classmethod
+    def platform_of(cls, config: ConnectorConfig) -> str:
+        """The configured ``platform_slug``: one class serves every PPSR-publishing portal."""
+        if not isinstance(config, PpsrFeedConfig):
+            raise TypeError(f"{cls.__name__} needs a PpsrFeedConfig, got {type(config).__name__}")
+        return config.platform_slug
 
     @property
     def settings(self) -> PpsrFeedConfig:

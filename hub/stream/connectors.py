@@ -17,7 +17,14 @@ from hub.schema.anonymise import Pseudonymiser
 from hub.stream.state import ConnectorRecord, StateTable
 from hub.stream.topics import ensure_topics, hub_topics, internal_topic
 
-__all__ = ["build_from_record", "load_record", "open_connector", "record_for_platform", "record_from_file"]
+__all__ = [
+    "build_from_record",
+    "load_record",
+    "open_connector",
+    "pick_record_for_platform",
+    "record_for_platform",
+    "record_from_file",
+]
 
 
 def build_from_record(record: ConnectorRecord, *, http: HttpClient, settings: HubSettings) -> Connector:
@@ -85,17 +92,23 @@ async def load_record(bootstrap: str, settings: HubSettings, name: str) -> Conne
 
 
 async def record_for_platform(bootstrap: str, settings: HubSettings, platform: str) -> ConnectorRecord:
-    """The first configured connector (by name) whose type harvests ``platform``.
+    """The first configured connector (by name) that harvests ``platform``.
 
     Raises:
         ConfigError: no configured connector harvests it.
     """
-    records = await _records(bootstrap, settings)
-    for record in records:
+    return pick_record_for_platform(await _records(bootstrap, settings), platform)
+
+
+def pick_record_for_platform(records: list[ConnectorRecord], platform: str) -> ConnectorRecord:
+    """The first of ``records`` whose connector harvests ``platform``; see :func:`record_for_platform`."""
+    for record in sorted(records, key=lambda r: r.name):
         try:
-            if connector_type(record.type).platform == platform:
+            cls = connector_type(record.type)
+            # Types such as ppsr-feed and declarative serve many portals: the platform is in each config.
+            if cls.platform_of(cls.config_model.model_validate(record.config)) == platform:
                 return record
-        except ConfigError:
+        except (ConfigError, ValidationError):
             continue
     raise ConfigError(
         f"no configured connector harvests platform {platform!r}; configured: "

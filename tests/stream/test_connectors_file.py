@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from hub.errors import ConfigError
-from hub.stream.connectors import record_from_file
+from hub.stream.connectors import pick_record_for_platform, record_from_file
+from hub.stream.state import ConnectorRecord
 
 
 def test_a_definition_is_read_with_its_name(tmp_path: Path) -> None:
@@ -37,3 +38,19 @@ def test_bad_definitions_are_refused_naming_the_file_and_the_problem(tmp_path: P
     path.write_text(text)
     with pytest.raises(ConfigError, match=match):
         record_from_file(path)
+
+
+def test_replay_finds_a_portal_served_by_a_multi_portal_type():
+    """`hub replay --platform jrc-inventory` finds the ppsr-feed connector configured with that slug."""
+    records = [
+        ConnectorRecord(name="zoo", type="zooniverse", config={"base_url": "https://www.zooniverse.org/api/"}),
+        ConnectorRecord(
+            name="jrc",
+            type="ppsr-feed",
+            config={"base_url": "https://example.org/ppsr.json", "platform_slug": "jrc-inventory"},
+        ),
+    ]
+    assert pick_record_for_platform(records, "jrc-inventory").name == "jrc"
+    assert pick_record_for_platform(records, "zooniverse").name == "zoo"
+    with pytest.raises(ConfigError, match=r"no configured connector harvests platform 'ppsr-feed'"):
+        pick_record_for_platform(records, "ppsr-feed")
