@@ -31,7 +31,10 @@ def configure_logging(log_format: Literal["auto", "json", "console"] = "auto", l
     renderer: Processor
     if _wants_json(log_format):
         renderer = structlog.processors.JSONRenderer()
-        shared.append(structlog.processors.dict_tracebacks)
+        # Tracebacks as data, but without frame locals: a connector's config (and its secrets) is often in scope.
+        shared.append(
+            structlog.processors.ExceptionRenderer(structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
+        )
     else:
         renderer = structlog.dev.ConsoleRenderer()
 

@@ -61,3 +61,21 @@ def test_console_format_is_not_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "bootstrap" in err
     with pytest.raises(json.JSONDecodeError):
         json.loads(err.splitlines()[0])
+
+
+def test_json_tracebacks_never_show_local_variables(capsys: pytest.CaptureFixture[str]) -> None:
+    """A secret held in a local variable where an exception is logged stays out of the log line."""
+    configure_logging("json", "INFO")
+
+    def connect(token: str) -> None:
+        raise ConnectionError("refused")
+
+    try:
+        connect("sk-secret-value-123")
+    except ConnectionError:
+        structlog.get_logger("hub.test").exception("connector.failed")
+    err = capsys.readouterr().err
+    (line,) = _json_lines(err)
+    assert line["event"] == "connector.failed"
+    assert "ConnectionError" in json.dumps(line["exception"])
+    assert "sk-secret-value-123" not in err
