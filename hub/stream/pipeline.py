@@ -7,6 +7,7 @@ what was committed, and the sync resumes right after the last committed batch.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Callable
@@ -241,6 +242,7 @@ async def run_sync(
     async with publisher, status:
         await status.put(connector_name, StatusRecord(connector=connector_name, state="running", started_at=started_at))
         error: str | None = None
+        state = "succeeded"
         try:
             async with StateTable(bootstrap, internal_topic(settings, "cursors"), CursorRecord) as cursors:
                 index = await HashIndex.load(bootstrap, settings)
@@ -258,14 +260,18 @@ async def run_sync(
                     dead_letters=dead_letters,
                 )
                 await sync.run(summary, progress)
+        except asyncio.CancelledError:
+            # A pause, restart or rebalance: the committed batches stand, but the run did not finish.
+            state = "cancelled"
+            raise
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            state, error = "failed", f"{type(exc).__name__}: {exc}"
             raise
         finally:
             summary.duration = time.monotonic() - clock
             record = StatusRecord(
                 connector=connector_name,
-                state="failed" if error else "succeeded",
+                state=state,
                 started_at=started_at,
                 finished_at=datetime.now(UTC),
                 fetched=summary.fetched,

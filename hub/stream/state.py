@@ -89,7 +89,7 @@ class StatusRecord(_StateModel):
     """The outcome of a connector's last sync, keyed by connector name in the status topic."""
 
     connector: str
-    state: str = Field(description="running, succeeded or failed.")
+    state: str = Field(description="running, succeeded, failed or cancelled.")
     started_at: datetime | None = None
     finished_at: datetime | None = None
     fetched: int = 0
