@@ -21,7 +21,8 @@ _HUB = [sys.executable, "-m", "hub"]
 
 def _env(state_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update({"HUB_STATE_DIR": str(state_dir), "HUB_LOG_FORMAT": "json"})
+    # Port 0: the API takes a free port, so the test never collides with a hub already on the default 8080.
+    env.update({"HUB_STATE_DIR": str(state_dir), "HUB_LOG_FORMAT": "json", "HUB_API__PORT": "0"})
     return env
 
 
@@ -52,6 +53,7 @@ def test_hub_up_runs_its_broker_and_ctrl_c_stops_everything(tmp_path: Path, kafk
     try:
         up = _wait_for_event(proc, "hub.up", timeout_s=120)
         assert str(up["bootstrap"]).startswith("127.0.0.1:")
+        assert str(up["api"]).startswith("http://127.0.0.1:")
 
         status = subprocess.run(  # noqa: S603
             [*_HUB, "kafka", "status", "--json"], env=env, capture_output=True, text=True, check=True
