@@ -101,10 +101,17 @@ async def skip_idle(batches: AsyncIterator[Batch], cursor: str | None) -> AsyncI
 
 
 class Pseudonymiser(Protocol):
-    """Turns a platform user id into a pseudonymous contributor IRI (``hub.schema.anonymise.Pseudonymiser``)."""
+    """Turns a platform user id (or a logged-out session) into a pseudonymous contributor IRI.
+
+    ``hub.schema.anonymise.Pseudonymiser`` is the implementation.
+    """
 
     def agent_iri(self, platform: str, user_id: str) -> str:
         """The contributor IRI for ``user_id`` on ``platform``."""
+        ...
+
+    def session_agent_iri(self, platform: str, session_id: str) -> str:
+        """The contributor IRI of one logged-out session on ``platform`` (never that of a user id)."""
         ...
 
 

@@ -6,19 +6,26 @@ Two shapes reach the hub: a row of the classification export CSV (14 columns, ``
 everything personal (user name, IP, session, user agent, viewport, subject data, which can name people), with the
 user id replaced by its pseudonymous agent IRI. ``contribution_from_payload`` maps that payload to the model, so an
 export row, an API page and a future push intake share one mapping.
+
+Logged-out volunteers (no user id; the export names them ``not-logged-in-<hash>``) get no contributor by default
+(``logged_out="omit"``), or with ``logged_out="per_session"`` one pseudonym per hashed browser session
+(``Pseudonymiser.session_agent_iri``, a separate HMAC domain), so two sessions of one person are never joined. The
+choice is made while scrubbing, because the session itself never reaches the raw topic; both classification
+connectors expose it as their ``logged_out`` setting (:class:`ClassificationConnectorConfig`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import orjson
+from pydantic import Field
 
 from hub.connectors._portal import FlaggedContribution
 from hub.connectors._vocab import FlagCollector
-from hub.connectors.base import Pseudonymiser, RawRecord
+from hub.connectors.base import ConnectorConfig, Pseudonymiser, RawRecord
 from hub.connectors.zooniverse import PLATFORM, parse_time
 from hub.schema import ContributionActivity, ContributionType, TextualBody
 from hub.schema.iris import mint_iri
@@ -26,6 +33,8 @@ from hub.schema.iris import mint_iri
 __all__ = [
     "EXPORT_COLUMNS",
     "METADATA_PERSONAL_KEYS",
+    "ClassificationConnectorConfig",
+    "LoggedOut",
     "contribution_from_payload",
     "raw_record_from_event",
     "scrub_api_classification",
@@ -58,13 +67,34 @@ _shared_iri = lru_cache(maxsize=4096)(mint_iri)
 _TRUE = frozenset({"true", "t", "1", "yes"})
 _FALSE = frozenset({"false", "f", "0", "no"})
 
+#: How a logged-out volunteer is credited: ``omit`` (no contributor) or ``per_session`` (one pseudonym per session).
+LoggedOut = Literal["omit", "per_session"]
 
-def _agent(pseudonymiser: Pseudonymiser | None, user_id: object) -> str | None:
-    text = str(user_id).strip() if user_id is not None else ""
-    # Logged-out volunteers have no user id; the standard gives them no contributor rather than a guess.
-    if not text or pseudonymiser is None:
+
+class ClassificationConnectorConfig(ConnectorConfig):
+    """The settings every classification connector shares (``zooniverse-export``, ``zooniverse-classifications``)."""
+
+    logged_out: LoggedOut = Field(
+        "omit",
+        description=(
+            "Logged-out volunteers (no user id): 'omit' gives them no contributor; 'per_session' one pseudonymous "
+            "agent per hashed browser session, so two sessions are never joined."
+        ),
+    )
+
+
+def _agent(pseudonymiser: Pseudonymiser | None, user_id: object, metadata: object, logged_out: LoggedOut) -> str | None:
+    if pseudonymiser is None:
         return None
-    return pseudonymiser.agent_iri(PLATFORM, text)
+    text = str(user_id).strip() if user_id is not None else ""
+    if text:
+        return pseudonymiser.agent_iri(PLATFORM, text)
+    # Logged-out volunteers have no user id: no contributor rather than a guess, or on request their session's own
+    # pseudonym (computed here, before the session is scrubbed from the metadata).
+    session = metadata.get("session") if logged_out == "per_session" and isinstance(metadata, Mapping) else None
+    if session and str(session).strip():
+        return pseudonymiser.session_agent_iri(PLATFORM, str(session))
+    return None
 
 
 def _scrub_metadata(metadata: object) -> dict[str, Any]:
@@ -83,8 +113,15 @@ def _json_cell(row: Mapping[str, str], column: str) -> Any:
         raise ValueError(f"column {column!r}: JSON does not parse ({exc})") from exc
 
 
-def scrub_export_row(row: Mapping[str, str], *, pseudonymiser: Pseudonymiser | None) -> dict[str, Any]:
+def scrub_export_row(
+    row: Mapping[str, str], *, pseudonymiser: Pseudonymiser | None, logged_out: LoggedOut = "omit"
+) -> dict[str, Any]:
     """The raw-topic payload of one export row: JSON cells decoded, personal columns dropped.
+
+    Args:
+        row: a ``csv.DictReader``-style row with `EXPORT_COLUMNS`.
+        pseudonymiser: turns the user id (or a logged-out session) into an agent IRI; ``None`` gives no contributor.
+        logged_out: ``omit`` gives logged-out volunteers no contributor; ``per_session`` one pseudonym per session.
 
     Raises:
         ValueError: the row is malformed (no integer classification id, or a JSON cell that does not parse);
@@ -94,29 +131,35 @@ def scrub_export_row(row: Mapping[str, str], *, pseudonymiser: Pseudonymiser | N
     if not classification_id.isdigit():
         raise ValueError(f"column 'classification_id': {classification_id[:40]!r} is not a classification id")
     subject_ids = [s for s in (row.get("subject_ids") or "").replace(",", ";").split(";") if s.strip()]
+    metadata = _json_cell(row, "metadata")
     return {
         "classification_id": classification_id,
-        "contributor": _agent(pseudonymiser, row.get("user_id")),
+        "contributor": _agent(pseudonymiser, row.get("user_id"), metadata, logged_out),
         "workflow_id": row.get("workflow_id") or None,
         "workflow_name": row.get("workflow_name") or None,
         "workflow_version": row.get("workflow_version") or None,
         "created_at": row.get("created_at") or None,
         "gold_standard": row.get("gold_standard") or None,
         "expert": row.get("expert") or None,
-        "metadata": _scrub_metadata(_json_cell(row, "metadata")),
+        "metadata": _scrub_metadata(metadata),
         "annotations": _json_cell(row, "annotations"),
         "subject_ids": [s.strip() for s in subject_ids],
     }
 
 
-def scrub_api_classification(data: Mapping[str, Any], *, pseudonymiser: Pseudonymiser | None) -> dict[str, Any]:
-    """The raw-topic payload of one API or event-stream classification: ``links.user`` becomes ``contributor``."""
+def scrub_api_classification(
+    data: Mapping[str, Any], *, pseudonymiser: Pseudonymiser | None, logged_out: LoggedOut = "omit"
+) -> dict[str, Any]:
+    """The raw-topic payload of one API or event-stream classification: ``links.user`` becomes ``contributor``.
+
+    ``logged_out`` as for :func:`scrub_export_row` (the session is ``metadata.session`` in this shape too).
+    """
     raw_links = data.get("links")
     links: Mapping[str, Any] = raw_links if isinstance(raw_links, Mapping) else {}
     scrubbed: dict[str, Any] = {k: v for k, v in data.items() if k not in {"user_ip", "links", "metadata"}}
     scrubbed["metadata"] = _scrub_metadata(data.get("metadata"))
     scrubbed["links"] = {k: v for k, v in links.items() if k not in {"user", "user_group"}}
-    scrubbed["contributor"] = _agent(pseudonymiser, links.get("user"))
+    scrubbed["contributor"] = _agent(pseudonymiser, links.get("user"), data.get("metadata"), logged_out)
     return scrubbed
 
 
@@ -133,10 +176,7 @@ def _bool(value: object, field: str, flags: FlagCollector) -> bool | None:
 
 
 def _bodies(annotations: Any) -> list[TextualBody]:
-    """Plain answers as text ("T0: Yes"); drawings and other structured values stay in rawAnnotation only.
-
-    The same rule as ``hub.schema.classification``, so both mappings give the same body for the same row.
-    """
+    """Plain answers as text ("T0: Yes"); drawings and other structured values stay in rawAnnotation only."""
     bodies: list[TextualBody] = []
     for annotation in annotations if isinstance(annotations, list) else []:
         if not isinstance(annotation, Mapping):
@@ -216,11 +256,13 @@ def _dig(data: Any, *keys: str) -> Any:
     return data
 
 
-def raw_record_from_event(event: Mapping[str, Any], *, pseudonymiser: Pseudonymiser | None) -> RawRecord:
+def raw_record_from_event(
+    event: Mapping[str, Any], *, pseudonymiser: Pseudonymiser | None, logged_out: LoggedOut = "omit"
+) -> RawRecord:
     """A Panoptes event-stream classification message as a scrubbed raw record, for a push intake.
 
     The message is ``{"source": "panoptes", "type": "classification", "data": ..., "linked": ...}``; only ``data``
-    is kept (``linked`` names users), scrubbed like an API classification.
+    is kept (``linked`` names users), scrubbed like an API classification (``logged_out`` as there).
 
     Raises:
         ValueError: the message is not a Panoptes classification event.
@@ -230,7 +272,7 @@ def raw_record_from_event(event: Mapping[str, Any], *, pseudonymiser: Pseudonymi
         raise ValueError(
             f"not a Panoptes classification event: source={event.get('source')!r}, type={event.get('type')!r}"
         )
-    payload = scrub_api_classification(data, pseudonymiser=pseudonymiser)
+    payload = scrub_api_classification(data, pseudonymiser=pseudonymiser, logged_out=logged_out)
     href = data.get("href")
     source = f"https://www.zooniverse.org/api{href}" if isinstance(href, str) and href.startswith("/") else "panoptes"
     return RawRecord(PLATFORM, "classification", str(data.get("id", "")), payload, source)

@@ -17,15 +17,19 @@ from hub.connectors._http import ConditionalCache, next_href, paginate
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle
 from hub.connectors.cursor import decode_cursor, encode_cursor
 from hub.connectors.zooniverse import PLATFORM, panoptes_headers
-from hub.connectors.zooniverse_classification import contribution_from_payload, scrub_api_classification
+from hub.connectors.zooniverse_classification import (
+    ClassificationConnectorConfig,
+    contribution_from_payload,
+    scrub_api_classification,
+)
 from hub.errors import SchemaError
 from hub.schema import HubModel
 
 __all__ = ["ZooniverseClassificationsConfig", "ZooniverseClassificationsConnector"]
 
 
-class ZooniverseClassificationsConfig(ConnectorConfig):
-    """Settings of the ``zooniverse-classifications`` connector."""
+class ZooniverseClassificationsConfig(ClassificationConnectorConfig):
+    """Settings of the ``zooniverse-classifications`` connector (``logged_out`` included)."""
 
     base_url: HttpUrl = Field(HttpUrl("https://www.zooniverse.org/api/"), description="Panoptes API root.")
     page_size: int = Field(100, ge=1, le=100, description="Panoptes serves at most 100 per page.")
@@ -96,7 +100,7 @@ class ZooniverseClassificationsConnector(Connector):
                 return
 
     def _record(self, item: Mapping[str, Any], url: str) -> RawRecord:
-        payload = scrub_api_classification(item, pseudonymiser=self.pseudonymiser)
+        payload = scrub_api_classification(item, pseudonymiser=self.pseudonymiser, logged_out=self.config.logged_out)
         return RawRecord(PLATFORM, "classification", str(item.get("id", "")), payload, url)
 
     def map(self, record: RawRecord) -> Sequence[HubModel]:

@@ -24,7 +24,12 @@ from hub.connectors._http import ConditionalCache
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle, unparsed_payload
 from hub.connectors.cursor import decode_cursor, encode_cursor
 from hub.connectors.zooniverse import PLATFORM
-from hub.connectors.zooniverse_classification import EXPORT_COLUMNS, contribution_from_payload, scrub_export_row
+from hub.connectors.zooniverse_classification import (
+    EXPORT_COLUMNS,
+    ClassificationConnectorConfig,
+    contribution_from_payload,
+    scrub_export_row,
+)
 from hub.errors import FatalConnectorError, SchemaError
 from hub.schema import HubModel
 
@@ -99,8 +104,8 @@ async def iter_csv_rows(chunks: AsyncIterable[bytes]) -> AsyncIterator[list[str]
         yield row
 
 
-class ZooniverseExportConfig(ConnectorConfig):
-    """Settings of the ``zooniverse-export`` connector: the export file's URL and the project it belongs to."""
+class ZooniverseExportConfig(ClassificationConnectorConfig):
+    """Settings of the ``zooniverse-export`` connector: the export file's URL, its project, ``logged_out``."""
 
     project_id: str = Field(pattern=r"^\d+$", description="The Zooniverse project of the export (it is not a column).")
     page_size: int = Field(500, ge=1, le=10_000, description="Rows per batch (and per Kafka transaction).")
@@ -172,7 +177,7 @@ class ZooniverseExportConnector(Connector):
             return RawRecord(PLATFORM, "classification", native_id, unparsed_payload(first[:40], reason), url)
         cells = dict(zip(EXPORT_COLUMNS, row, strict=True))
         try:
-            payload = scrub_export_row(cells, pseudonymiser=self.pseudonymiser)
+            payload = scrub_export_row(cells, pseudonymiser=self.pseudonymiser, logged_out=self.config.logged_out)
         except ValueError as exc:
             # Keep the non-personal columns for whoever reads the dead letter, never the personal ones.
             kept = {k: v for k, v in cells.items() if k not in _PERSONAL_COLUMNS}

@@ -231,16 +231,42 @@ def test_unparsed_record_reason_reaches_the_dead_letter():
         zoo.map(record)
 
 
-def test_export_mapping_agrees_with_the_schema_reference_mapping():
-    """For every fixture row, the connector's mapping and hub.schema.classification give the same content."""
-    from hub.connectors.zooniverse_classification import contribution_from_payload, scrub_export_row
-    from hub.schema.classification import contribution_from_classification_row
-
-    keys = {"iri", "project", "workflow", "workflow_version", "target", "body", "contributor", "created"}
-    keys |= {"gold_standard", "expert", "raw_annotation", "was_generated_by"}
-    for row in csv.DictReader(io.StringIO(EXPORT.decode())):
-        ours = contribution_from_payload(
-            scrub_export_row(row, pseudonymiser=PSEUDONYMISER), project_id="1315", source_url=None
+async def test_logged_out_volunteers_get_a_pseudonym_per_session_on_request(aiohttp_server):
+    """With ``logged_out: per_session`` both connectors credit a logged-out classification to its session's own
+    pseudonym; logged-in volunteers keep theirs, and the session itself still never leaves the connector."""
+    session = "ef" * 32  # the export fixture's session, the same on every row
+    async with served(aiohttp_server, zooniverse_app) as (_replay, root, http, _waits):
+        config = ZooniverseExportConfig(
+            base_url=root + "exports/classifications.csv", project_id="1315", logged_out="per_session", **FAST
         )
-        reference = contribution_from_classification_row(row, project_id="1315", pseudonymiser=PSEUDONYMISER)
-        assert ours.model_dump(include=keys) == reference.model_dump(include=keys)
+        export = ZooniverseExportConnector(config, http=http, pseudonymiser=PSEUDONYMISER)
+        export_batches = await sync(export)
+        api_config = ZooniverseClassificationsConfig(
+            base_url=root + "api/", token="replay-token", project_id="1315", logged_out="per_session", **FAST
+        )
+        api = ZooniverseClassificationsConnector(api_config, http=http, pseudonymiser=PSEUDONYMISER)
+        api_batches = await sync(api)
+    assert ZooniverseExportConfig(base_url="https://example.org/e.csv", project_id="1").logged_out == "omit"
+    models = mapped(export, export_batches)
+    assert contribution(models, "611591201").contributor == PSEUDONYMISER.session_agent_iri("zooniverse", session)
+    assert contribution(models, "611591158").contributor == PSEUDONYMISER.agent_iri("zooniverse", "108")
+    api_models = mapped(api, api_batches)
+    assert contribution(api_models, "89001").contributor == PSEUDONYMISER.session_agent_iri(
+        "zooniverse", "02" + "ab" * 31
+    )
+    assert contribution(api_models, "88262").contributor == PSEUDONYMISER.agent_iri("zooniverse", "1001")
+    for record in records(export_batches) + records(api_batches):
+        assert_no_personal_data(orjson.dumps(record.payload))
+        assert "session" not in record.payload["metadata"]
+    for model in [*models.values(), *api_models.values()]:
+        assert_no_personal_data(model.to_jsonld_bytes())
+
+
+def test_event_without_a_user_gets_its_session_pseudonym_on_request():
+    """The event-stream shape follows the same ``logged_out`` rule as the API shape."""
+    data = {**EVENT["data"], "links": {**EVENT["data"]["links"], "user": None}}
+    event = {**EVENT, "data": data}
+    assert raw_record_from_event(event, pseudonymiser=PSEUDONYMISER).payload["contributor"] is None
+    record = raw_record_from_event(event, pseudonymiser=PSEUDONYMISER, logged_out="per_session")
+    assert record.payload["contributor"] == PSEUDONYMISER.session_agent_iri("zooniverse", "cd" * 32)
+    assert_no_personal_data(orjson.dumps(record.payload))

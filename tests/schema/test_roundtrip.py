@@ -14,10 +14,10 @@ from pyld import jsonld as pyld
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
+from hub.connectors.zooniverse_classification import contribution_from_payload, scrub_export_row
 from hub.errors import SchemaError
 from hub.schema import HubModel, Node, Project, jsonld, rdf
 from hub.schema.anonymise import Pseudonymiser
-from hub.schema.classification import contribution_from_classification_row
 from hub.schema.examples import examples
 from hub.schema.iris import BASE, HUB_NS, PPSR_NS
 from hub.schema.ppsr import project_from_ppsr
@@ -32,7 +32,9 @@ def _fixture_models(ppsr_document: dict[str, Any], classification_rows: list[dic
     projects = [project_from_ppsr(r, platform="jrc-inventory").project for r in ppsr_document["Project"]]
     pseudonymiser = Pseudonymiser(SecretStr("roundtrip-test-secret-0123"))
     contributions = [
-        contribution_from_classification_row(row, project_id=1, pseudonymiser=pseudonymiser, logged_out="per_session")
+        contribution_from_payload(
+            scrub_export_row(row, pseudonymiser=pseudonymiser, logged_out="per_session"), project_id="1"
+        )
         for row in classification_rows
     ]
     return [*[p for p in projects if p is not None], *contributions, *examples().values()]
