@@ -35,6 +35,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from hub import __version__
+from hub.connectors._parsing import nested_get
 from hub.errors import FatalConnectorError, RetriableConnectorError
 
 __all__ = [
@@ -535,20 +536,12 @@ async def paginate(
         url = page.next_url
 
 
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
-
-
 def next_href(api_root: str, resource: str) -> NextUrl:
     """JSON-API paging as Panoptes does it: follow ``meta.<resource>.next_href``, relative to ``api_root``."""
     root = api_root.rstrip("/")
 
     def _next(_url: str, data: Any) -> str | None:
-        href = _dig(data, "meta", resource, "next_href")
+        href = nested_get(data, "meta", resource, "next_href")
         if not isinstance(href, str) or not href:
             return None
         return href if href.startswith(("http://", "https://")) else root + "/" + href.lstrip("/")

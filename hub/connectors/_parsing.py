@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import re
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "ParsedDate",
@@ -22,6 +23,7 @@ __all__ = [
     "clean_text",
     "decode_wkb_point",
     "is_placeholder",
+    "nested_get",
     "normalise_url",
     "parse_bool",
     "parse_date",
@@ -33,6 +35,15 @@ __all__ = [
 # Truthy and falsy words seen in the CitizenScience.gov export (true/True/TRUE/Yes/yes, "" for unknown).
 _TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 _FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
+
+
+def nested_get(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...``, or ``None`` where a key is missing or a level is not a mapping."""
+    for key in keys:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
 
 
 def parse_bool(value: object) -> bool | None:

@@ -188,6 +188,9 @@ class Connector(abc.ABC):
         if not isinstance(config, self.config_model):
             raise TypeError(f"{type(self).__name__} needs a {self.config_model.__name__}, got {type(config).__name__}")
         self.config = config
+        # A type that serves many portals (declarative, ppsr-feed) takes this instance's platform (raw topic, IRIs)
+        # from its config; for the others this is the class's own.
+        self.platform = self.platform_of(config)  # type: ignore[misc]
         self.http = http
         self.pseudonymiser = pseudonymiser
         self.clock = clock

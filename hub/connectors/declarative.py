@@ -154,8 +154,6 @@ class DeclarativeConnector(Connector):
     ) -> None:
         super().__init__(config, http=http, pseudonymiser=pseudonymiser, clock=clock)
         self.spec = self.settings.spec
-        # One class runs every mapped portal: the platform (raw topic, IRIs) is the mapping's.
-        self.platform = self.platform_of(config)  # type: ignore[misc]
         self._fields = {
             target: (field, build_transforms(field.transforms)) for target, field in self.spec.fields.items()
         }

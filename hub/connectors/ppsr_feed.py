@@ -20,17 +20,13 @@ import orjson
 from pydantic import Field, HttpUrl
 from typing_extensions import override
 
-from hub.connectors._http import HttpClient
 from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors.base import (
     Batch,
-    Clock,
     Connector,
     ConnectorConfig,
-    Pseudonymiser,
     RawRecord,
     unparsed_payload,
-    utc_now,
 )
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
@@ -92,18 +88,6 @@ class PpsrFeedConnector(Connector):
     platform: ClassVar[str] = "ppsr-feed"
     config_model: ClassVar[type[ConnectorConfig]] = PpsrFeedConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
-
-    def __init__(
-        self,
-        config: ConnectorConfig,
-        *,
-        http: HttpClient,
-        pseudonymiser: Pseudonymiser | None = None,
-        clock: Clock = utc_now,
-    ) -> None:
-        super().__init__(config, http=http, pseudonymiser=pseudonymiser, clock=clock)
-        # One class serves every PPSR-publishing portal: the platform (raw topic, IRIs) is this instance's.
-        self.platform = self.platform_of(config)  # type: ignore[misc]
 
     @classmethod
     def platform_of(cls, config: ConnectorConfig) -> str:

@@ -98,6 +98,9 @@ class _SnapshotConnector(Connector):
     id_field: ClassVar[str]
     kind: ClassVar[str] = "project"
     first_page: ClassVar[int] = 1
+    #: The platform's name and home page, for its Platform record.
+    platform_name: ClassVar[str]
+    platform_url: ClassVar[str]
 
     def first_url(self) -> str:
         """The first page of the listing."""
@@ -118,6 +121,20 @@ class _SnapshotConnector(Connector):
     def platform_record(self) -> RawRecord:
         """The platform itself, yielded in the last batch of every complete snapshot."""
         raise NotImplementedError
+
+    def project(self, record: RawRecord, item: Mapping[str, Any]) -> HubModel:
+        """One listed item -> Project (``raise self.skip`` for one that cannot be)."""
+        raise NotImplementedError
+
+    def map(self, record: RawRecord) -> Sequence[HubModel]:
+        """The platform record -> Platform; a listed item -> Project (with data-quality flags for what did not map)."""
+        payload = self.require_parsed(record)
+        if record.kind == "platform":
+            return [_platform(self.platform, self.platform_name, self.platform_url, str(payload.get("api")))]
+        try:
+            return [self.project(record, payload)]
+        except SchemaError as exc:
+            raise self.skip(record, str(exc)) from exc
 
     def items(self, data: Any) -> list[Any]:
         """The records of a page body."""
@@ -197,6 +214,8 @@ class SciStarterConnector(_SnapshotConnector):
     config_model: ClassVar[type[ConnectorConfig]] = SciStarterConfig
     items_key: ClassVar[str] = "entities"
     id_field: ClassVar[str] = "guid"
+    platform_name: ClassVar[str] = "SciStarter"
+    platform_url: ClassVar[str] = "https://scistarter.org"
 
     config: SciStarterConfig
 
@@ -218,17 +237,8 @@ class SciStarterConnector(_SnapshotConnector):
         """SciStarter as a platform."""
         return RawRecord(self.platform, "platform", self.platform, {"api": self.first_url().split("?")[0]}, "")
 
-    def map(self, record: RawRecord) -> Sequence[HubModel]:
-        """A finder entity -> Project (with data-quality flags for what did not map)."""
-        payload = self.require_parsed(record)
-        if record.kind == "platform":
-            return [_platform("scistarter", "SciStarter", "https://scistarter.org", str(payload.get("api")))]
-        try:
-            return [self._project(record, payload)]
-        except SchemaError as exc:
-            raise self.skip(record, str(exc)) from exc
-
-    def _project(self, record: RawRecord, p: Mapping[str, Any]) -> HubModel:
+    def project(self, record: RawRecord, p: Mapping[str, Any]) -> HubModel:
+        """A finder entity -> Project."""
         name = _text(p.get("name"))
         if not name:
             raise self.skip(record, "a project needs a name")
@@ -272,15 +282,7 @@ class SciStarterConnector(_SnapshotConnector):
             "project_geographic_location": [location] if location else [],
             "project_locality": _text(p.get("regions_description")),
             "project_equipment": _text(p.get("materials")),
-            "project_media": [
-                ProjectMedia(
-                    project_media_type=ProjectMediaType("Image URL"),
-                    project_media_file=image,
-                    project_media_credit=_text(p.get("image_credit")),
-                )
-            ]
-            if image
-            else [],
+            "project_media": _image(image, p.get("image_credit")),
             "project_external_id": [f"scistarter:{p['id']}"] if isinstance(p.get("id"), int) else [],
             "project_original_repository": ["SciStarter"],
             "hosted_on": [platform_iri(self.platform)],
@@ -317,6 +319,17 @@ def _location(p: Mapping[str, Any], flags: FlagCollector) -> ProjectGeographicLo
     return ProjectGeographicLocation(**pin, project_geographic_coverage=coverage)
 
 
+def _image(url: str | None, credit: object) -> list[ProjectMedia]:
+    """A listing's image (already checked to be an http(s) URL) with its credit, as projectMedia."""
+    if not url:
+        return []
+    return [
+        ProjectMedia(
+            project_media_type=ProjectMediaType("Image URL"), project_media_file=url, project_media_credit=_text(credit)
+        )
+    ]
+
+
 def _platform(slug: str, name: str, url: str, api: str) -> Platform:
     return Platform(
         iri=platform_iri(slug),
@@ -346,6 +359,8 @@ class ScienceNearMeConnector(_SnapshotConnector):
     items_key: ClassVar[str] = "matches"
     id_field: ClassVar[str] = "uid"
     first_page: ClassVar[int] = 0  # pagination.page_index starts at 0
+    platform_name: ClassVar[str] = "Science Near Me"
+    platform_url: ClassVar[str] = "https://sciencenearme.org"
 
     config: ScienceNearMeConfig
 
@@ -368,17 +383,8 @@ class ScienceNearMeConnector(_SnapshotConnector):
         """Science Near Me as a platform."""
         return RawRecord(self.platform, "platform", self.platform, {"api": str(self.config.base_url)}, "")
 
-    def map(self, record: RawRecord) -> Sequence[HubModel]:
+    def project(self, record: RawRecord, o: Mapping[str, Any]) -> HubModel:
         """An opportunity -> Project."""
-        payload = self.require_parsed(record)
-        if record.kind == "platform":
-            return [_platform("sciencenearme", "Science Near Me", "https://sciencenearme.org", str(payload["api"]))]
-        try:
-            return [self._project(record, payload)]
-        except SchemaError as exc:
-            raise self.skip(record, str(exc)) from exc
-
-    def _project(self, record: RawRecord, o: Mapping[str, Any]) -> HubModel:
         title = _text(o.get("title"))
         if not title:
             raise self.skip(record, "an opportunity needs a title")
@@ -430,15 +436,7 @@ class ScienceNearMeConnector(_SnapshotConnector):
             "project_responsible_party_name": _text(o.get("organization_name")) or _text(o.get("partner_name")),
             "project_geographic_location": [location] if location else [],
             "project_locality": locality or None,
-            "project_media": [
-                ProjectMedia(
-                    project_media_type=ProjectMediaType("Image URL"),
-                    project_media_file=image,
-                    project_media_credit=_text(o.get("image_credit")),
-                )
-            ]
-            if image
-            else [],
+            "project_media": _image(image, o.get("image_credit")),
             "project_original_repository": [_text(o.get("partner_name")) or "Science Near Me"],
             "hosted_on": [platform_iri(self.platform)],
             "same_as": [f"https://sciencenearme.org/{o['slug']}"] if _text(o.get("slug")) else [],

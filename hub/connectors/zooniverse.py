@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, HttpUrl, SecretStr
 
 from hub.connectors._http import ConditionalCache, next_href, paginate
+from hub.connectors._parsing import nested_get
 from hub.connectors._portal import FlaggedProject
 from hub.connectors._vocab import FlagCollector, load_tables
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle
@@ -32,7 +33,14 @@ from hub.schema import (
 )
 from hub.schema.iris import mint_iri, platform_iri
 
-__all__ = ["PANOPTES_ACCEPT", "ZooniverseConfig", "ZooniverseConnector", "panoptes_headers", "parse_time"]
+__all__ = [
+    "PANOPTES_ACCEPT",
+    "ZooniverseConfig",
+    "ZooniverseConnector",
+    "panoptes_headers",
+    "panoptes_items",
+    "parse_time",
+]
 
 PLATFORM = "zooniverse"
 PANOPTES_ACCEPT = "application/vnd.api+json; version=1"
@@ -132,7 +140,7 @@ class ZooniverseConnector(Connector):
                 if page.not_modified:
                     break
                 read_any = True
-                projects = [p for p in _list(page.data, "projects") if _changed(p, since)]
+                projects = [p for p in panoptes_items(page.data, "projects") if _changed(p, since)]
                 records: list[RawRecord] = []
                 workflows: list[list[RawRecord]] = [[] for _ in projects]
                 if self.config.include_workflows:
@@ -161,7 +169,9 @@ class ZooniverseConnector(Connector):
             ):
                 if page.not_modified:
                     continue
-                orgs = [self._record("organisation", org, page.url) for org in _list(page.data, "organizations")]
+                orgs = [
+                    self._record("organisation", org, page.url) for org in panoptes_items(page.data, "organizations")
+                ]
                 yield Batch(orgs, cursor_for(phase="organisations"))
         yield Batch([], cursor_for())
 
@@ -170,7 +180,7 @@ class ZooniverseConnector(Connector):
 
         def _next(url: str, data: Any) -> str | None:
             # Newest first: once a page holds a project unchanged since the last sync, the rest are older.
-            if any(not _changed(p, since) for p in _list(data, "projects")):
+            if any(not _changed(p, since) for p in panoptes_items(data, "projects")):
                 return None
             return follow(url, data)
 
@@ -183,7 +193,7 @@ class ZooniverseConnector(Connector):
             async for page in paginate(
                 self.http, url, next_url=next_href(self.api_root, "workflows"), connector=self.name, headers=headers
             )
-            for workflow in _list(page.data, "workflows")
+            for workflow in panoptes_items(page.data, "workflows")
         ]
 
     def _record(self, kind: str, item: Mapping[str, Any], url: str) -> RawRecord:
@@ -218,7 +228,7 @@ class ZooniverseConnector(Connector):
         state = _text(p.get("state"))
         if state is None:
             # Projects from before Panoptes had `state` carry the Ouroboros status in legacy_attributes.
-            legacy = _dig(p, "configuration", "legacy_attributes", "status")
+            legacy = nested_get(p, "configuration", "legacy_attributes", "status")
             live = p.get("live")
             state = _text(legacy) or ("live" if live is True else "development" if live is False else None)
             flags.add("state", state or "", "no `state`; derived from legacy status or `live`")
@@ -230,7 +240,7 @@ class ZooniverseConnector(Connector):
         avatar = _text(p.get("avatar_src"))
         if avatar and avatar.startswith(("http://", "https://")):
             media.append(ProjectMedia(project_media_type=ProjectMediaType("Image URL"), project_media_file=avatar))
-        org = _dig(p, "links", "organization")
+        org = nested_get(p, "links", "organization")
         fields: dict[str, Any] = {
             "iri": mint_iri("project", PLATFORM, native_id),
             "project_id": native_id,
@@ -292,17 +302,10 @@ def _later(current: str | None, candidate: object) -> str | None:
     return new.isoformat() if old is None or new > old else current
 
 
-def _list(data: Any, key: str) -> list[Mapping[str, Any]]:
-    items = data.get(key) if isinstance(data, Mapping) else None
+def panoptes_items(data: Any, resource: str) -> list[Mapping[str, Any]]:
+    """The objects of a Panoptes page (``{"<resource>": [...], "meta": ...}``); other list items are left out."""
+    items = data.get(resource) if isinstance(data, Mapping) else None
     return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _text(value: object) -> str | None:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import Field
 
+from hub.connectors._parsing import nested_get
 from hub.connectors._portal import FlaggedContribution
 from hub.connectors._vocab import FlagCollector
 from hub.connectors.base import ConnectorConfig, Pseudonymiser, RawRecord
@@ -208,7 +209,7 @@ def contribution_from_payload(
         project = links.get("project") or project_id
         workflow_id = links.get("workflow")
         subjects = links.get("subjects") or []
-        workflow_version = payload.get("workflow_version") or _dig(payload, "metadata", "workflow_version")
+        workflow_version = payload.get("workflow_version") or nested_get(payload, "metadata", "workflow_version")
         gold, expert = payload.get("gold_standard"), payload.get("expert_classifier")
     else:
         classification_id = str(payload.get("classification_id") or "")
@@ -246,14 +247,6 @@ def contribution_from_payload(
         expert=_bool(expert, "expert", flags),
         data_quality_flag=flags.texts(),
     )
-
-
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 def raw_record_from_event(

@@ -16,7 +16,7 @@ from pydantic import Field, HttpUrl, SecretStr
 from hub.connectors._http import ConditionalCache, next_href, paginate
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle
 from hub.connectors.cursor import decode_cursor, encode_cursor
-from hub.connectors.zooniverse import PLATFORM, panoptes_headers
+from hub.connectors.zooniverse import PLATFORM, panoptes_headers, panoptes_items
 from hub.connectors.zooniverse_classification import (
     ClassificationConnectorConfig,
     contribution_from_payload,
@@ -85,7 +85,7 @@ class ZooniverseClassificationsConnector(Connector):
                 if page.not_modified:
                     break
                 records = []
-                for item in _items(page.data):
+                for item in panoptes_items(page.data, "classifications"):
                     cid = str(item.get("id", ""))
                     if high is not None and cid.isdigit() and int(cid) <= high:
                         continue
@@ -110,8 +110,3 @@ class ZooniverseClassificationsConnector(Connector):
             return [contribution_from_payload(payload, project_id=self.config.project_id, source_url=record.source_url)]
         except (ValueError, SchemaError) as exc:
             raise self.skip(record, str(exc)) from exc
-
-
-def _items(data: Any) -> list[Mapping[str, Any]]:
-    items = data.get("classifications") if isinstance(data, Mapping) else None
-    return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []

@@ -17,13 +17,14 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from tests.connectors import helpers
 from tests.connectors.conformance import ReplayScenario, register
 from tests.connectors.replay import REPLAY, Replay, fixture_bytes, fixture_json, replay_app
 from tests.connectors.replay_biocollect import biocollect_app
 from tests.connectors.replay_fromthepage import fromthepage_app
 from tests.connectors.replay_inaturalist import inaturalist_app
 
-FAST = {"backoff_base_s": 0, "requests_per_second": 1000, "max_retries": 2}
+FAST = {**helpers.FAST, "max_retries": 2}
 ONE_503: tuple[Any, ...] = ("503",)
 
 EUCS_PROJECTS: list[dict[str, Any]] = fixture_json("eucs", "projects.json")

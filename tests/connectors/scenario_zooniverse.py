@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from tests.connectors.conformance import ReplayScenario, register
+from tests.connectors.helpers import FAST
 from tests.connectors.replay_zooniverse import zooniverse_app
-
-FAST = {"backoff_base_s": 0, "requests_per_second": 1000}
 
 register(
     ReplayScenario(

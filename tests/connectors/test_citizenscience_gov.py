@@ -47,25 +47,25 @@ def catalog_app():
     )
 
 
+async def synced(aiohttp_server, **config):
+    """The batches and the models (by IRI) of one sync of the catalog app with ``config``."""
+    server = await aiohttp_server(catalog_app())
+    async with http_client() as http:
+        connector = CitizenScienceGovConnector(CitizenScienceGovConfig(base_url=base_url(server), **config), http=http)
+        batches = await collect(connector)
+    return batches, by_iri(map_all(connector, batches))
+
+
 @pytest.fixture
 async def from_csv(aiohttp_server):
     """Models of one sync of the CSV export."""
-    server = await aiohttp_server(catalog_app())
-    async with http_client() as http:
-        connector = CitizenScienceGovConnector(CitizenScienceGovConfig(base_url=base_url(server)), http=http)
-        batches = await collect(connector)
-    return batches, by_iri(map_all(connector, batches))
+    return await synced(aiohttp_server)
 
 
 @pytest.fixture
 async def from_feed(aiohttp_server):
     """Models of one sync of the JSON feed (the later field names)."""
-    server = await aiohttp_server(catalog_app())
-    async with http_client() as http:
-        config = CitizenScienceGovConfig(base_url=base_url(server), source="feed")
-        connector = CitizenScienceGovConnector(config, http=http)
-        batches = await collect(connector)
-    return batches, by_iri(map_all(connector, batches))
+    return await synced(aiohttp_server, source="feed")
 
 
 def project(models: Mapping[str, HubModel], native_id: int) -> Project:
@@ -216,12 +216,7 @@ async def test_a_csv_that_is_not_the_catalog_is_fatal(aiohttp_server):
 @pytest.fixture
 async def from_dcat(aiohttp_server):
     """Models of one sync of the DCAT-US data.json."""
-    server = await aiohttp_server(catalog_app())
-    async with http_client() as http:
-        config = CitizenScienceGovConfig(base_url=base_url(server), source="dcat")
-        connector = CitizenScienceGovConnector(config, http=http)
-        batches = await collect(connector)
-    return batches, by_iri(map_all(connector, batches))
+    return await synced(aiohttp_server, source="dcat")
 
 
 async def test_the_dcat_generation_unfolds_what_the_template_folded(from_dcat):
