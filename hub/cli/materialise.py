@@ -26,7 +26,10 @@ log = structlog.get_logger(__name__)
 async def _match_every(
     settings: HubSettings, bootstrap: str, store: HubStore, interval_s: float, stop: asyncio.Event
 ) -> None:
-    async with LinkService(settings, bootstrap) as service:
+    # A fixed id: a restarted matcher fences a zombie one still publishing.
+    async with LinkService(
+        settings, bootstrap, transactional_id=f"{settings.stream.topic_prefix}.hub.matcher"
+    ) as service:
         while not stop.is_set():
             try:
                 await match_and_publish(store, service)

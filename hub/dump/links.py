@@ -15,6 +15,7 @@ links it proposed before and no longer does (never for confirmed ones).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -115,7 +116,9 @@ class LinkService:
         self.decisions_topic = decisions_topic(settings)
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
-            transactional_id=transactional_id or f"{settings.stream.topic_prefix}.hub.matcher",
+            # One id per instance by default: the API's decisions and a `hub materialise` matcher elsewhere must
+            # not fence each other; pass a fixed id for a role that should fence its own zombies.
+            transactional_id=transactional_id or f"{settings.stream.topic_prefix}.hub.links.{uuid.uuid4().hex[:12]}",
             enable_idempotence=True,
             acks="all",
         )
