@@ -6,8 +6,8 @@ measured is change detection, the CloudEvents envelope, the raw and entity messa
 (idempotent, acks=all) per batch with its cursor. The baseline sends the same raw and JSON-LD bytes with the same
 keys through a default `AIOKafkaProducer` (acks=1, no idempotence, no transactions, no headers), then flushes.
 
-    HUB_KAFKA_BOOTSTRAP=127.0.0.1:29092 .venv/bin/python bench/bench_publish.py --count 20000
-    .venv/bin/python bench/bench_publish.py        # starts a local broker when HUB_KAFKA_BOOTSTRAP is unset
+    .venv/bin/python bench/bench_publish.py --count 20000   # on the local broker, started when HUB_KAFKA_BOOTSTRAP is unset
+    HUB_KAFKA_BOOTSTRAP=host:port .venv/bin/python bench/bench_publish.py   # on an existing cluster
 """
 
 from __future__ import annotations
