@@ -6,7 +6,7 @@ measured is change detection, the CloudEvents envelope, the raw and entity messa
 (idempotent, acks=all) per batch with its cursor. The baseline sends the same raw and JSON-LD bytes with the same
 keys through a default `AIOKafkaProducer` (acks=1, no idempotence, no transactions, no headers), then flushes.
 
-    .venv/bin/python bench/bench_publish.py --count 20000   # on the local broker, started when HUB_KAFKA_BOOTSTRAP is unset
+    .venv/bin/python bench/bench_publish.py --count 20000   # starts a local broker (HUB_KAFKA_BOOTSTRAP unset)
     HUB_KAFKA_BOOTSTRAP=host:port .venv/bin/python bench/bench_publish.py   # on an existing cluster
 """
 
