@@ -173,8 +173,11 @@ class Scheduler:
                     "scheduler.tick_failed", worker=self.worker_id, traceback=self._scrub_all(plain_traceback(exc))
                 )
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as the
+            # event fires (a poke during stop), and stop() would then wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._tick_s)
+                async with asyncio.timeout(self._tick_s):
+                    await self._wake.wait()
 
     async def tick(self) -> None:
         """One pass: catch up with configs and commands, drop what is no longer ours, start what is due."""

@@ -35,8 +35,9 @@ async def _match_every(
                 await match_and_publish(store, service)
             except HubError as exc:
                 log.exception("matcher.failed", error=str(exc))
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval_s)
+            with suppress(TimeoutError):  # asyncio.timeout: never swallows a cancellation (wait_for can on 3.11)
+                async with asyncio.timeout(interval_s):
+                    await stop.wait()
 
 
 def _role(match_interval_s: float | None) -> Callable[[HubSettings, asyncio.Event], Awaitable[None]]:

@@ -132,8 +132,9 @@ class PartnerRouter:
                 await self._session(stop)
             except (StreamError, KafkaError) as exc:
                 log.warning("router.session_failed", error=repr(exc))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 2.0)
+                with contextlib.suppress(TimeoutError):  # asyncio.timeout never swallows a cancellation
+                    async with asyncio.timeout(2.0):
+                        await stop.wait()
 
     async def _session(self, stop: asyncio.Event) -> None:
         await ensure_topics(self._bootstrap, hub_topics(self._settings), self._settings)
