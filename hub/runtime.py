@@ -95,7 +95,14 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
             stopping = asyncio.create_task(stop.wait(), name="stop")
             try:
                 await asyncio.wait([stopping, *roles], return_when=asyncio.FIRST_COMPLETED)
-                failed = [task.get_name() for task in roles if task.done()]
+                # A role that returns because stop was just set is a clean exit, not a failure; one that raised is
+                # a failure whenever it happened.
+                asked_to_stop = stop.is_set()
+                failed = [
+                    task.get_name()
+                    for task in roles
+                    if task.done() and (not asked_to_stop or task.exception() is not None)
+                ]
                 stop.set()
                 log.info("hub.stopping")
                 # Both roles return once stop is set (the materialiser after flushing its store).
