@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from hub.errors import ConfigError
 
 __all__ = [
+    "DEVELOPMENT_ANONYMISATION_SECRET",
     "ENV_PREFIX",
     "ApiSettings",
     "DumpSettings",
@@ -24,6 +25,8 @@ __all__ = [
 ]
 
 ENV_PREFIX = "HUB_"
+#: The default HMAC key: fine on a laptop, never in production (anyone can recompute its pseudonyms).
+DEVELOPMENT_ANONYMISATION_SECRET = "change-me-citsci-hub-development-secret"  # noqa: S105 - a documented default
 NESTED_DELIMITER = "__"
 
 
@@ -107,7 +110,7 @@ class HubSettings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     anonymisation_secret: SecretStr = Field(
-        SecretStr("change-me-citsci-hub-development-secret"),
+        SecretStr(DEVELOPMENT_ANONYMISATION_SECRET),
         min_length=16,
         description="Key of the HMAC that turns platform user ids into pseudonymous tokens.",
     )

@@ -15,7 +15,7 @@ from hub.api.router_probes import RouterLag, backfill_probe
 from hub.api.runner import kafka_runner
 from hub.api.service import api_server, ensure_admin_token, worker
 from hub.api.workers import ensure_assignment_topic
-from hub.config import HubSettings
+from hub.config import DEVELOPMENT_ANONYMISATION_SECRET, HubSettings
 from hub.dump import http as dump_http
 from hub.dump.links import LinkService, decisions_topic_spec
 from hub.dump.materialiser import open_store, run_materialiser
@@ -136,6 +136,11 @@ def run_until_signalled(
     settings: HubSettings, main: Callable[[HubSettings, asyncio.Event], Awaitable[None]] = run_hub
 ) -> None:
     """Run the hub (or ``main``) in the foreground; SIGINT (Ctrl-C) or SIGTERM stops everything it started."""
+    if settings.anonymisation_secret.get_secret_value() == DEVELOPMENT_ANONYMISATION_SECRET:
+        log.warning(
+            "settings.development_anonymisation_secret",
+            hint="set HUB_ANONYMISATION_SECRET: pseudonyms keyed with the public default can be recomputed by anyone",
+        )
 
     async def _main() -> None:
         stop = asyncio.Event()
