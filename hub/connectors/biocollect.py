@@ -78,11 +78,7 @@ class BioCollectConnector(Connector):
     config_model: ClassVar[type[ConnectorConfig]] = BioCollectConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "incremental"
 
-    @property
-    def settings(self) -> BioCollectConfig:
-        """The config, typed as this connector's own."""
-        assert isinstance(self.config, BioCollectConfig)  # noqa: S101 - guaranteed by Connector.__init__
-        return self.config
+    config: BioCollectConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
     # ----------------------------------------------------------------------------------------------------------
     # fetch: one "listing" per resource, newest first, until what the last sync already saw
@@ -91,11 +87,11 @@ class BioCollectConnector(Connector):
     async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         state = decode_cursor(cursor, connector=self.name)
         listings: list[tuple[str, str, str, dict[str, str]]] = [
-            ("projects", "ws/project/search", "projects", dict(self.settings.search_params))
+            ("projects", "ws/project/search", "projects", dict(self.config.search_params))
         ]
         listings += [
             (f"activities:{pid}", "ws/bioactivity/search", "activities", {"projectId": pid})
-            for pid in self.settings.activity_projects
+            for pid in self.config.activity_projects
         ]
         for key, path, envelope, params in listings:
             async for batch in self._listing(state, key, path, envelope, params):
@@ -109,13 +105,13 @@ class BioCollectConnector(Connector):
         offset = int(position.get("offset", 0))
         newest = position.get("newest") or since
         kind = "project" if envelope == "projects" else "activity"
-        url = str(self.settings.base_url).rstrip("/") + "/" + path
+        url = str(self.config.base_url).rstrip("/") + "/" + path
         while True:
             query: dict[str, str | int] = {
                 **params,
                 "sort": "lastUpdated",
                 "order": "DESC",
-                "max": self.settings.page_size,
+                "max": self.config.page_size,
                 "offset": offset,
             }
             response = await self.http.get(url, connector=self.name, params=query)
@@ -135,7 +131,7 @@ class BioCollectConnector(Connector):
                 if updated is not None and (newest is None or updated > newest):
                     newest = updated
             offset += len(items)
-            done = reached_seen or len(items) < self.settings.page_size
+            done = reached_seen or len(items) < self.config.page_size
             state[key] = {"since": newest} if done else {"since": since, "newest": newest, "offset": offset}
             yield Batch(records, encode_cursor(state))
             if done:
@@ -215,7 +211,7 @@ class BioCollectConnector(Connector):
             project_external_id=[f"scistarter:{external}"] if from_scistarter else [],
             project_original_repository=["SciStarter"] if from_scistarter else [],
             hosted_on=[platform_iri(PLATFORM)],
-            same_as=[str(self.settings.base_url).rstrip("/") + f"/project/index/{record.native_id}"],
+            same_as=[str(self.config.base_url).rstrip("/") + f"/project/index/{record.native_id}"],
             data_quality_flag=flags.texts(),
         )
 

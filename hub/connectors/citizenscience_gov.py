@@ -150,16 +150,12 @@ class CitizenScienceGovConnector(Connector):
     config_model: ClassVar[type[ConnectorConfig]] = CitizenScienceGovConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
-    @property
-    def settings(self) -> CitizenScienceGovConfig:
-        """The config, typed as this connector's own."""
-        assert isinstance(self.config, CitizenScienceGovConfig)  # noqa: S101 - guaranteed by Connector.__init__
-        return self.config
+    config: CitizenScienceGovConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
     @override
     async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         start = snapshot_offset(cursor, connector=self.name)
-        settings = self.settings
+        settings = self.config
         path = settings.path or _DEFAULT_PATHS[settings.source]
         url = str(settings.base_url).rstrip("/") + "/" + path.lstrip("/")
         if settings.source == "csv":

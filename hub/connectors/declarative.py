@@ -144,6 +144,8 @@ class DeclarativeConnector(Connector):
     config_model: ClassVar[type[ConnectorConfig]] = DeclarativeConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
+    config: DeclarativeConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
+
     def __init__(
         self,
         config: ConnectorConfig,
@@ -153,7 +155,7 @@ class DeclarativeConnector(Connector):
         clock: Clock = utc_now,
     ) -> None:
         super().__init__(config, http=http, pseudonymiser=pseudonymiser, clock=clock)
-        self.spec = self.settings.spec
+        self.spec = self.config.spec
         self._fields = {
             target: (field, build_transforms(field.transforms)) for target, field in self.spec.fields.items()
         }
@@ -165,21 +167,15 @@ class DeclarativeConnector(Connector):
             raise TypeError(f"{cls.__name__} needs a DeclarativeConfig, got {type(config).__name__}")
         return config.spec.platform
 
-    @property
-    def settings(self) -> DeclarativeConfig:
-        """The config, typed as this connector's own."""
-        assert isinstance(self.config, DeclarativeConfig)  # noqa: S101 - guaranteed by Connector.__init__
-        return self.config
-
     # ----------------------------------------------------------------------------------------------------------
     # fetch
 
     def _request(self) -> tuple[str, dict[str, str | int], dict[str, str]]:
         listing, auth = self.spec.listing, self.spec.auth
-        url = str(self.settings.base_url).rstrip("/") + "/" + listing.path.lstrip("/")
+        url = str(self.config.base_url).rstrip("/") + "/" + listing.path.lstrip("/")
         params: dict[str, str | int] = dict(listing.params)
         headers: dict[str, str] = {}
-        token = self.settings.token.get_secret_value() if self.settings.token else None
+        token = self.config.token.get_secret_value() if self.config.token else None
         if token is not None and auth.name is not None and auth.style == "query":
             params[auth.name] = token
         elif token is not None and auth.name is not None and auth.style == "header":
@@ -228,7 +224,7 @@ class DeclarativeConnector(Connector):
         if not isinstance(link, str) or not link:
             return None
         target = URL(response.url).join(URL(link))
-        if target.origin() != URL(str(self.settings.base_url)).origin():
+        if target.origin() != URL(str(self.config.base_url)).origin():
             raise FatalConnectorError(
                 f"next link {target.origin()} leaves the portal's host; refusing to follow it", connector=self.name
             )
@@ -258,7 +254,7 @@ class DeclarativeConnector(Connector):
                     reason = f"record has no id at {self.spec.listing.id!r}"
                     payload = unparsed_payload(str(item)[:2000], reason)
                     records.append(RawRecord(self.platform, "project", f"no-id-{len(records)}", payload, response.url))
-        for batch in snapshot_batches(records, page_size=self.settings.page_size, start=start):
+        for batch in snapshot_batches(records, page_size=self.config.page_size, start=start):
             yield batch
 
     # ----------------------------------------------------------------------------------------------------------

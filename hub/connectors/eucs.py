@@ -62,18 +62,14 @@ class EucsConnector(Connector):
     config_model: ClassVar[type[ConnectorConfig]] = EucsConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
-    @property
-    def settings(self) -> EucsConfig:
-        """The config, typed as this connector's own."""
-        assert isinstance(self.config, EucsConfig)  # noqa: S101 - guaranteed by Connector.__init__
-        return self.config
+    config: EucsConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
     def _url(self, listing: str) -> str:
-        return str(self.settings.base_url).rstrip("/") + f"/api/{listing}/"
+        return str(self.config.base_url).rstrip("/") + f"/api/{listing}/"
 
     async def _listing(self, listing: str, kind: str) -> list[RawRecord]:
         url = self._url(listing)
-        params = {"country": self.settings.country} if self.settings.country else None
+        params = {"country": self.config.country} if self.config.country else None
         response = await self.http.get(url, connector=self.name, params=params)
         data = response.data
         if not isinstance(data, list):
@@ -97,7 +93,7 @@ class EucsConnector(Connector):
     async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         start = snapshot_offset(cursor, connector=self.name)
         records: list[RawRecord] = []
-        if self.settings.include_organisations:
+        if self.config.include_organisations:
             records.extend(await self._listing("organisations", "organisation"))
         records.extend(await self._listing("projects", "project"))
         for batch in snapshot_batches(records, page_size=self.config.page_size, start=start):
@@ -192,7 +188,7 @@ class EucsConnector(Connector):
             responsible_party=responsible_iri,
             project_associated_party=_partners(project.get("organisation")),
             hosted_on=[platform_iri(PLATFORM)],
-            same_as=[str(self.settings.public_site).rstrip("/") + f"/project/{record.native_id}"],
+            same_as=[str(self.config.public_site).rstrip("/") + f"/project/{record.native_id}"],
             data_quality_flag=flags.texts(),
         )
 

@@ -67,19 +67,15 @@ class FromThePageConnector(Connector):
     config_model: ClassVar[type[ConnectorConfig]] = FromThePageConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
-    @property
-    def settings(self) -> FromThePageConfig:
-        """The config, typed as this connector's own."""
-        assert isinstance(self.config, FromThePageConfig)  # noqa: S101 - guaranteed by Connector.__init__
-        return self.config
+    config: FromThePageConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
     def _url(self, path: str) -> str:
-        return str(self.settings.base_url).rstrip("/") + "/" + path
+        return str(self.config.base_url).rstrip("/") + "/" + path
 
     async def _iiif(self, url: str) -> tuple[str, Mapping[str, Any]]:
-        if URL(url).origin() != URL(str(self.settings.base_url)).origin():
+        if URL(url).origin() != URL(str(self.config.base_url)).origin():
             raise FatalConnectorError(
-                f"IIIF link {url} leaves {self.settings.base_url}; not followed", connector=self.name
+                f"IIIF link {url} leaves {self.config.base_url}; not followed", connector=self.name
             )
         response = await self.http.get(url, connector=self.name, headers={"Accept": "application/json"})
         if not isinstance(response.data, Mapping):
@@ -90,9 +86,9 @@ class FromThePageConnector(Connector):
     # fetch
 
     async def _collection_urls(self) -> list[str]:
-        urls = [self._url(f"iiif/collection/{slug}") for slug in self.settings.collections]
-        if self.settings.owner:
-            _, listing = await self._iiif(self._url(f"iiif/collections/{self.settings.owner}"))
+        urls = [self._url(f"iiif/collection/{slug}") for slug in self.config.collections]
+        if self.config.owner:
+            _, listing = await self._iiif(self._url(f"iiif/collections/{self.config.owner}"))
             for item in listing.get("collections") or []:
                 if isinstance(item, Mapping) and isinstance(item.get("@id"), str) and item["@id"] not in urls:
                     urls.append(item["@id"])
@@ -106,7 +102,7 @@ class FromThePageConnector(Connector):
             source, collection = await self._iiif(url)
             slug = URL(str(collection.get("@id") or url)).name
             records.append(RawRecord(PLATFORM, "collection", slug, collection, source))
-            if not self.settings.transcriptions:
+            if not self.config.transcriptions:
                 continue
             for manifest in collection.get("manifests") or []:
                 manifest_id = manifest.get("@id") if isinstance(manifest, Mapping) else None
@@ -121,7 +117,7 @@ class FromThePageConnector(Connector):
                     work_id = URL(manifest_id).parent.name
                     payload = {"collection": slug, **structured}
                     records.append(RawRecord(PLATFORM, "transcription", work_id, payload, where))
-        for batch in snapshot_batches(records, page_size=self.settings.page_size, start=start):
+        for batch in snapshot_batches(records, page_size=self.config.page_size, start=start):
             yield batch
 
     # ----------------------------------------------------------------------------------------------------------

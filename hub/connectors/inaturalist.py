@@ -83,14 +83,10 @@ class INaturalistConnector(Connector):
     config_model: ClassVar[type[ConnectorConfig]] = INaturalistConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "incremental"
 
-    @property
-    def settings(self) -> INaturalistConfig:
-        """The config, typed as this connector's own."""
-        assert isinstance(self.config, INaturalistConfig)  # noqa: S101 - guaranteed by Connector.__init__
-        return self.config
+    config: INaturalistConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
     def _url(self, path: str) -> str:
-        return str(self.settings.base_url).rstrip("/") + "/" + path
+        return str(self.config.base_url).rstrip("/") + "/" + path
 
     async def _get(self, path: str, params: Mapping[str, str | int]) -> tuple[str, Any]:
         response = await self.http.get(self._url(path), connector=self.name, params=params)
@@ -107,16 +103,16 @@ class INaturalistConnector(Connector):
     async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         state = decode_cursor(cursor, connector=self.name)
         walks: dict[str, Any] = dict(state.get("walks", {}))
-        ids = [str(i) for i in self.settings.project_ids]
+        ids = [str(i) for i in self.config.project_ids]
         if not state.get("in_walk"):
             url, data = await self._get("projects/" + ",".join(ids), {"per_page": len(ids)})
             projects = [RawRecord(PLATFORM, "project", str(p["id"]), p, url) for p in data["results"] if "id" in p]
             yield Batch(projects, encode_cursor({"walks": walks, "in_walk": True}))
-        if self.settings.observations:
+        if self.config.observations:
             for project_id in ids:
                 async for batch in self._walk(project_id, walks):
                     yield batch
-        counts = await self._all_observer_counts(ids) if self.settings.observer_counts else []
+        counts = await self._all_observer_counts(ids) if self.config.observer_counts else []
         yield Batch(counts, encode_cursor({"walks": walks}))
 
     async def _walk(self, project_id: str, walks: dict[str, Any]) -> AsyncIterator[Batch]:
@@ -129,7 +125,7 @@ class INaturalistConnector(Connector):
                 "project_id": project_id,
                 "order_by": "id",
                 "order": "asc",
-                "per_page": self.settings.page_size,
+                "per_page": self.config.page_size,
                 "id_above": int(walk.get("id_above", 0)),
             }
             if walk.get("since"):

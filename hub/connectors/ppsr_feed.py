@@ -89,6 +89,8 @@ class PpsrFeedConnector(Connector):
     config_model: ClassVar[type[ConnectorConfig]] = PpsrFeedConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
+    config: PpsrFeedConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
+
     @classmethod
     def platform_of(cls, config: ConnectorConfig) -> str:
         """The configured ``platform_slug``: one class serves every PPSR-publishing portal."""
@@ -96,19 +98,13 @@ class PpsrFeedConnector(Connector):
             raise TypeError(f"{cls.__name__} needs a PpsrFeedConfig, got {type(config).__name__}")
         return config.platform_slug
 
-    @property
-    def settings(self) -> PpsrFeedConfig:
-        """The config, typed as this connector's own."""
-        assert isinstance(self.config, PpsrFeedConfig)  # noqa: S101 - guaranteed by Connector.__init__
-        return self.config
-
     @override
     async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         start = snapshot_offset(cursor, connector=self.name)
-        url = str(self.settings.base_url)
+        url = str(self.config.base_url)
         response = await self.http.get(url, connector=self.name, decode_json=False)
         try:
-            items = decode_feed(response.body, records_key=self.settings.records_key)
+            items = decode_feed(response.body, records_key=self.config.records_key)
         except ValueError as exc:
             raise FatalConnectorError(f"{response.url}: {exc}", connector=self.name) from exc
         records = []
@@ -118,10 +114,10 @@ class PpsrFeedConnector(Connector):
             if text:
                 records.append(RawRecord(self.platform, "project", text, item, response.url))
             else:
-                reason = f"$.{self.settings.records_key}[{index}] has no projectId"
+                reason = f"$.{self.config.records_key}[{index}] has no projectId"
                 payload = unparsed_payload(orjson.dumps(item).decode()[:2000], reason)
                 records.append(RawRecord(self.platform, "project", f"index-{index}", payload, response.url))
-        for batch in snapshot_batches(records, page_size=self.settings.page_size, start=start):
+        for batch in snapshot_batches(records, page_size=self.config.page_size, start=start):
             yield batch
 
     @override
@@ -130,7 +126,7 @@ class PpsrFeedConnector(Connector):
         if record.kind != "project":
             raise self.skip(record, f"unknown record kind {record.kind!r}")
         flags: list[str] = []
-        if not self.settings.keep_contact_emails:
+        if not self.config.keep_contact_emails:
             payload = _withhold_emails(payload, flags)
         result = project_from_ppsr(payload, platform=self.platform, path=f"$[projectId={record.native_id}]")
         flags.extend(str(problem) for problem in result.problems)
