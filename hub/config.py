@@ -6,9 +6,9 @@ Nested settings use ``__``: ``HUB_LOCAL_KAFKA__HEAP_MB=768`` sets ``settings.loc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.errors import ConfigError
@@ -19,6 +19,7 @@ __all__ = [
     "ApiSettings",
     "DumpSettings",
     "HubSettings",
+    "KafkaSettings",
     "LocalKafkaSettings",
     "StreamSettings",
     "load_settings",
@@ -46,6 +47,37 @@ class LocalKafkaSettings(_Section):
     heap_mb: int = Field(512, ge=128, le=8192, description="JVM heap (-Xmx) of the broker.")
     start_timeout_s: float = Field(90.0, gt=0, description="How long to wait for the broker to answer.")
     stop_timeout_s: float = Field(30.0, gt=0, description="Grace period after SIGTERM before SIGKILL.")
+
+
+SecurityProtocol = Literal["PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+class KafkaSettings(_Section):
+    """How every hub client authenticates to the cluster (``HUB_KAFKA__*``); the address is ``HUB_KAFKA_BOOTSTRAP``.
+
+    All clients are built from these by ``hub.stream.kafka``, so a secured cluster is one set of variables.
+    """
+
+    security_protocol: SecurityProtocol = Field(
+        "PLAINTEXT", description="PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL, as the cluster's listener expects."
+    )
+    sasl_mechanism: SaslMechanism = Field("SCRAM-SHA-512", description="SASL mechanism of the SASL_* protocols.")
+    sasl_username: str | None = Field(None, min_length=1, description="SASL user (principal) of the hub.")
+    sasl_password: SecretStr | None = Field(None, min_length=1, description="SASL password of the hub's user.")
+    ssl_cafile: Path | None = Field(None, description="PEM file of the CA that signed the brokers' certificates.")
+    ssl_certfile: Path | None = Field(None, description="PEM client certificate, for clusters that require mTLS.")
+    ssl_keyfile: Path | None = Field(None, description="PEM private key of ssl_certfile.")
+    client_id: str = Field("citsci-hub", min_length=1, description="Client id the brokers log and quota by.")
+    request_timeout_ms: int = Field(30_000, ge=1000, description="Longest wait for one Kafka request.")
+
+    @model_validator(mode="after")
+    def _credentials_complete(self) -> Self:
+        if self.security_protocol.startswith("SASL_") and (self.sasl_username is None or self.sasl_password is None):
+            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_username and sasl_password")
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("ssl_certfile and ssl_keyfile go together")
+        return self
 
 
 class StreamSettings(_Section):
@@ -114,6 +146,7 @@ class HubSettings(BaseSettings):
         min_length=16,
         description="Key of the HMAC that turns platform user ids into pseudonymous tokens.",
     )
+    kafka: KafkaSettings = KafkaSettings()
     local_kafka: LocalKafkaSettings = LocalKafkaSettings()
     stream: StreamSettings = StreamSettings()
     api: ApiSettings = ApiSettings()
