@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 
 from hub.config import HubSettings, StreamSettings, load_settings
 from hub.connectors import Batch, Connector, ConnectorConfig, HttpClient, RawRecord, decode_cursor, encode_cursor
@@ -30,6 +29,7 @@ from hub.runtime import kafka_cluster
 from hub.schema import HubModel
 from hub.schema.examples import examples
 from hub.schema.iris import mint_iri
+from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import run_sync
 from hub.stream.topics import TopicSpec, ensure_topics
 
@@ -78,25 +78,25 @@ def prepare(count: int) -> tuple[list[RawRecord], dict[str, HubModel]]:
 
 
 async def pipeline(
-    bootstrap: str, settings: HubSettings, records: list[RawRecord], models: dict[str, HubModel]
+    kafka: KafkaClients, settings: HubSettings, records: list[RawRecord], models: dict[str, HubModel]
 ) -> float:
     async with aiohttp.ClientSession() as session:
         connector = BenchConnector(records, models, http=HttpClient(session))
         started = time.perf_counter()
-        summary = await run_sync("bench", connector, bootstrap=bootstrap, settings=settings)
+        summary = await run_sync("bench", connector, kafka=kafka, settings=settings)
         elapsed = time.perf_counter() - started
     if summary.published != len(records):
         raise RuntimeError(f"the pipeline published {summary.published} of {len(records)} records")
     return elapsed
 
 
-async def bare(bootstrap: str, prefix: str, records: list[RawRecord], models: dict[str, HubModel]) -> float:
+async def bare(kafka: KafkaClients, prefix: str, records: list[RawRecord], models: dict[str, HubModel]) -> float:
     raw_topic, entity_topic = f"{prefix}.raw", f"{prefix}.projects"
-    await ensure_topics(bootstrap, [TopicSpec(raw_topic), TopicSpec(entity_topic)], StreamSettings())
+    await ensure_topics(kafka, [TopicSpec(raw_topic), TopicSpec(entity_topic)], StreamSettings())
     messages = [(raw_topic, f"project:{r.native_id}".encode(), orjson.dumps(r.payload)) for r in records] + [
         (entity_topic, m.iri.encode(), m.to_jsonld_bytes()) for m in models.values()
     ]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(**kafka.common_options())
     await producer.start()
     try:
         started = time.perf_counter()
@@ -121,12 +121,12 @@ async def main(count: int) -> None:
     settings = load_settings()
     records, models = prepare(count)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    async with kafka_cluster(settings) as bootstrap:
+    async with kafka_cluster(settings) as kafka:
         try:
-            pipe_s = await pipeline(bootstrap, HubSettings(stream=StreamSettings(topic_prefix=prefix)), records, models)
-            bare_s = await bare(bootstrap, f"{prefix}-bare", records, models)
+            pipe_s = await pipeline(kafka, HubSettings(stream=StreamSettings(topic_prefix=prefix)), records, models)
+            bare_s = await bare(kafka, f"{prefix}-bare", records, models)
         finally:
-            admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+            admin = kafka.admin()
             await admin.start()
             try:
                 await admin.delete_topics([t for t in await admin.list_topics() if t.startswith(prefix)])

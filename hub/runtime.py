@@ -21,6 +21,7 @@ from hub.dump.links import LinkService, decisions_topic_spec
 from hub.dump.materialiser import open_store, run_materialiser
 from hub.errors import ConfigError, HubError
 from hub.localkafka import LocalKafka
+from hub.stream.kafka import KafkaClients
 from hub.stream.router import PartnerRouter
 from hub.stream.topics import ensure_topics, hub_topics
 
@@ -30,29 +31,29 @@ log = structlog.get_logger(__name__)
 
 
 @asynccontextmanager
-async def kafka_cluster(settings: HubSettings) -> AsyncIterator[str]:
-    """Yield the bootstrap servers to use; start the local broker when none is configured.
+async def kafka_cluster(settings: HubSettings) -> AsyncIterator[KafkaClients]:
+    """Yield clients for the cluster to use; start the local broker when none is configured.
 
     A broker this context started is stopped when it exits; one that was already running (``hub kafka start``)
     is left running, since someone else owns it.
     """
     if settings.kafka_bootstrap:
         log.info("kafka.external", bootstrap=settings.kafka_bootstrap)
-        yield settings.kafka_bootstrap
+        yield KafkaClients.from_settings(settings)
         return
     broker = LocalKafka(settings.local_kafka, state_dir=settings.state_dir, cache_dir=settings.cache_dir)
     already_running = broker.status() is not None
     info = await asyncio.to_thread(broker.start)
     try:
-        yield info.bootstrap
+        yield KafkaClients(info.bootstrap, settings.kafka)
     finally:
         if not already_running:
             await asyncio.to_thread(broker.stop)
 
 
-async def _prepare(settings: HubSettings, bootstrap: str) -> None:
-    check = await ensure_topics(bootstrap, [*hub_topics(settings.stream), *api_topics(settings)], settings.stream)
-    await ensure_assignment_topic(bootstrap, settings)
+async def _prepare(settings: HubSettings, kafka: KafkaClients) -> None:
+    check = await ensure_topics(kafka, [*hub_topics(settings.stream), *api_topics(settings)], settings.stream)
+    await ensure_assignment_topic(kafka, settings)
     log.info("hub.topics", topics_created=len(check.created), topics_existing=len(check.existing))
 
 
@@ -64,34 +65,34 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
     ``hub worker`` processes share them), the partner router and the materialiser behind ``/sparql``.
     """
     settings = ensure_admin_token(settings)
-    async with kafka_cluster(settings) as bootstrap:
-        await _prepare(settings, bootstrap)
-        await ensure_topics(bootstrap, [decisions_topic_spec(settings)], settings.stream)
+    async with kafka_cluster(settings) as kafka:
+        await _prepare(settings, kafka)
+        await ensure_topics(kafka, [decisions_topic_spec(settings)], settings.stream)
         metrics = HubMetrics()
-        kafka = KafkaRegistry(bootstrap, settings)
-        lag = RouterLag(bootstrap, settings)
+        tables = KafkaRegistry(kafka, settings)
+        lag = RouterLag(kafka, settings)
         store = open_store(settings)
         async with (
-            kafka.running() as registry,
-            LinkService(settings, bootstrap) as links,
+            tables.running() as registry,
+            LinkService(settings, kafka) as links,
             api_server(
                 settings,
                 registry,
-                bootstrap=bootstrap,
+                kafka=kafka,
                 metrics=metrics,
                 extra_routes=dump_http.routes,
                 extra_setup=lambda app: dump_http.setup(app, settings, store=store, link_decider=links.decide),
-                backfill=backfill_probe(kafka.marks, settings),
+                backfill=backfill_probe(tables.marks, settings),
                 router_lag=lag,
             ) as server,
-            worker(settings, registry, kafka_runner(bootstrap, settings), bootstrap=bootstrap, metrics=metrics),
+            worker(settings, registry, kafka_runner(kafka, settings), kafka=kafka, metrics=metrics),
         ):
             roles = [
-                asyncio.create_task(PartnerRouter(bootstrap, settings).run(stop), name="partner-router"),
-                asyncio.create_task(run_materialiser(settings, bootstrap, stop, store=store), name="materialiser"),
+                asyncio.create_task(PartnerRouter(kafka, settings).run(stop), name="partner-router"),
+                asyncio.create_task(run_materialiser(settings, kafka, stop, store=store), name="materialiser"),
             ]
             await lag.start()
-            log.info("hub.up", bootstrap=bootstrap, api=server.url)
+            log.info("hub.up", bootstrap=kafka.bootstrap, api=server.url)
             stopping = asyncio.create_task(stop.wait(), name="stop")
             try:
                 await asyncio.wait([stopping, *roles], return_when=asyncio.FIRST_COMPLETED)
@@ -120,15 +121,15 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
 
 async def run_worker(settings: HubSettings, stop: asyncio.Event) -> None:
     """Run connectors only (no API), sharing them with the other workers, until ``stop`` is set."""
-    bootstrap = settings.kafka_bootstrap
-    if not bootstrap:
+    if not settings.kafka_bootstrap:
         raise ConfigError("hub worker needs HUB_KAFKA_BOOTSTRAP: workers join an existing cluster")
-    await _prepare(settings, bootstrap)
+    kafka = KafkaClients.from_settings(settings)
+    await _prepare(settings, kafka)
     async with (
-        KafkaRegistry(bootstrap, settings).running() as registry,
-        worker(settings, registry, kafka_runner(bootstrap, settings), bootstrap=bootstrap) as scheduler,
+        KafkaRegistry(kafka, settings).running() as registry,
+        worker(settings, registry, kafka_runner(kafka, settings), kafka=kafka) as scheduler,
     ):
-        log.info("worker.up", bootstrap=bootstrap, worker=scheduler.worker_id)
+        log.info("worker.up", bootstrap=kafka.bootstrap, worker=scheduler.worker_id)
         await stop.wait()
 
 

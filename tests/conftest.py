@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import structlog
 
-from hub.config import LocalKafkaSettings
+from hub.config import KafkaSettings, LocalKafkaSettings
 from hub.errors import KafkaDeployError
 from hub.localkafka import LocalKafka
+from hub.stream.kafka import KafkaClients
 
 # Read before the autouse fixture below clears HUB_* for each test.
 _EXTERNAL_BOOTSTRAP = os.environ.get("HUB_KAFKA_BOOTSTRAP")
@@ -52,6 +53,12 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield info.bootstrap
     finally:
         broker.stop()
+
+
+@pytest.fixture
+def kafka(kafka_bootstrap: str) -> KafkaClients:
+    """Clients for the session's broker, built the way the hub builds its own (``hub.stream.kafka``)."""
+    return KafkaClients(kafka_bootstrap, KafkaSettings())
 
 
 @pytest.fixture

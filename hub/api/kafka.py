@@ -16,13 +16,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from aiokafka.admin import AIOKafkaAdminClient
 
 from hub.api.auth import TokenRecord
 from hub.api.keys import ReadyCheck, Registry
 from hub.api.problems import plain_traceback
 from hub.api.status import CommandRecord, ConnectorStatus, WorkerRecord
 from hub.config import HubSettings
+from hub.stream.kafka import KafkaClients
 from hub.stream.router import MARK_PREFIX
 from hub.stream.state import BackfillMark, ConnectorRecord, CursorRecord, PartnerSubscription, StateTable
 from hub.stream.topics import TopicSpec, hub_topics, internal_topic
@@ -48,20 +48,18 @@ def api_topics(settings: HubSettings) -> list[TopicSpec]:
 class KafkaRegistry:
     """The state tables over their topics; ``start`` reads them all, ``refresh`` catches up with other writers."""
 
-    def __init__(self, bootstrap: str, settings: HubSettings) -> None:
-        self.connectors = StateTable(bootstrap, internal_topic(settings, "connectors"), ConnectorRecord)
-        self.cursors = StateTable(bootstrap, internal_topic(settings, "cursors"), CursorRecord)
+    def __init__(self, kafka: KafkaClients, settings: HubSettings) -> None:
+        self.connectors = StateTable(kafka, internal_topic(settings, "connectors"), ConnectorRecord)
+        self.cursors = StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord)
         # The status topic also holds the router's backfill marks ("router/...") and DLQ notes ("dlq/..."); a
         # connector name has no "/", so the key tells them apart.
         status_topic = internal_topic(settings, "status")
-        self.status = StateTable(bootstrap, status_topic, ConnectorStatus, key_filter=lambda key: "/" not in key)
-        self.marks = StateTable(
-            bootstrap, status_topic, BackfillMark, key_filter=lambda key: key.startswith(MARK_PREFIX)
-        )
-        self.partners = StateTable(bootstrap, internal_topic(settings, "partners"), PartnerSubscription)
-        self.tokens = StateTable(bootstrap, api_topic(settings, "tokens"), TokenRecord)
-        self.commands = StateTable(bootstrap, api_topic(settings, "commands"), CommandRecord)
-        self.workers = StateTable(bootstrap, api_topic(settings, "workers"), WorkerRecord)
+        self.status = StateTable(kafka, status_topic, ConnectorStatus, key_filter=lambda key: "/" not in key)
+        self.marks = StateTable(kafka, status_topic, BackfillMark, key_filter=lambda key: key.startswith(MARK_PREFIX))
+        self.partners = StateTable(kafka, internal_topic(settings, "partners"), PartnerSubscription)
+        self.tokens = StateTable(kafka, api_topic(settings, "tokens"), TokenRecord)
+        self.commands = StateTable(kafka, api_topic(settings, "commands"), CommandRecord)
+        self.workers = StateTable(kafka, api_topic(settings, "workers"), WorkerRecord)
         self.registry = Registry(
             connectors=self.connectors,
             cursors=self.cursors,
@@ -127,17 +125,17 @@ class KafkaRegistry:
             await self.stop()
 
 
-def kafka_ready_check(bootstrap: str, settings: HubSettings, *, timeout_ms: int = 5000) -> ReadyCheck:
+def kafka_ready_check(kafka: KafkaClients, settings: HubSettings, *, timeout_ms: int = 5000) -> ReadyCheck:
     """A readiness check: the cluster answers and every topic the hub and the API need exists."""
     wanted = [spec.name for spec in [*hub_topics(settings), *api_topics(settings)]]
 
     async def check() -> dict[str, str]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+        admin = kafka.admin(request_timeout_ms=timeout_ms)
         try:
             await admin.start()
             present = set(await admin.list_topics())
         except Exception as exc:  # noqa: BLE001 - any failure to reach the cluster means "not ready", with why
-            return {"kafka": f"unreachable at {bootstrap}: {exc!r}"}
+            return {"kafka": f"unreachable at {kafka.bootstrap}: {exc!r}"}
         finally:
             await admin.close()
         missing = [name for name in wanted if name not in present]

@@ -7,13 +7,13 @@ import contextlib
 from collections.abc import Mapping
 
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 
 from hub.api.keys import BackfillProbe
 from hub.api.problems import plain_traceback
 from hub.api.tables import Table
 from hub.config import HubSettings
+from hub.stream.kafka import KafkaClients
 from hub.stream.router import MARK_PREFIX, fingerprint, router_group_id
 from hub.stream.state import BackfillMark, PartnerSubscription
 from hub.stream.topics import ENTITY_TYPES, entity_topic
@@ -47,8 +47,8 @@ def backfill_probe(marks: Table[BackfillMark], settings: HubSettings) -> Backfil
 class RouterLag:
     """The router group's lag per entity-topic partition, refreshed in the background; call it for the latest."""
 
-    def __init__(self, bootstrap: str, settings: HubSettings, *, interval_s: float = 10.0) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, kafka: KafkaClients, settings: HubSettings, *, interval_s: float = 10.0) -> None:
+        self._kafka = kafka
         self._group = router_group_id(settings)
         self._topics = [entity_topic(settings, e) for e in ENTITY_TYPES]
         self._interval_s = interval_s
@@ -61,8 +61,8 @@ class RouterLag:
 
     async def measure(self) -> dict[str, int]:
         """Read the group's committed offsets and the partitions' ends once."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, isolation_level="read_committed")
+        admin = self._kafka.admin()
+        consumer = self._kafka.committed_consumer()
         try:
             await admin.start()
             await consumer.start()

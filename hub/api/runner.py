@@ -8,13 +8,14 @@ from hub.config import HubSettings
 from hub.connectors import connector_type
 from hub.errors import OutboundRefusedError
 from hub.stream.connectors import open_connector
+from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import SyncProgress, SyncSummary, run_sync
 from hub.stream.state import ConnectorRecord
 
 __all__ = ["kafka_runner"]
 
 
-def kafka_runner(bootstrap: str, settings: HubSettings) -> RunConnector:
+def kafka_runner(kafka: KafkaClients, settings: HubSettings) -> RunConnector:
     """Runs one sync of a stored connector with ``hub.stream.pipeline.run_sync``.
 
     The outbound rules are checked again before every run, since a name may resolve elsewhere than it did at
@@ -27,6 +28,6 @@ def kafka_runner(bootstrap: str, settings: HubSettings) -> RunConnector:
         if refused:
             raise OutboundRefusedError("; ".join(f"config.{key}: {reason}" for key, reason in sorted(refused.items())))
         async with open_connector(record, settings) as connector:
-            return await run_sync(record.name, connector, bootstrap=bootstrap, settings=settings, progress=progress)
+            return await run_sync(record.name, connector, kafka=kafka, settings=settings, progress=progress)
 
     return run

@@ -22,6 +22,7 @@ from hub.api.scheduler import RunConnector, Scheduler
 from hub.api.workers import WorkerGroup
 from hub.config import HubSettings
 from hub.connectors.base import Connector
+from hub.stream.kafka import KafkaClients
 
 __all__ = ["ApiServer", "admin_token_file", "api_server", "ensure_admin_token", "new_worker_id", "worker"]
 
@@ -71,7 +72,7 @@ async def api_server(
     settings: HubSettings,
     registry: Registry,
     *,
-    bootstrap: str,
+    kafka: KafkaClients,
     metrics: HubMetrics | None = None,
     connector_types: Mapping[str, type[Connector]] | None = None,
     extra_routes: Iterable[web.AbstractRouteDef] = (),
@@ -84,7 +85,7 @@ async def api_server(
         settings,
         registry=registry,
         connector_types=connector_types,
-        ready_check=kafka_ready_check(bootstrap, settings),
+        ready_check=kafka_ready_check(kafka, settings),
         metrics=metrics,
         extra_routes=extra_routes,
         extra_setup=extra_setup,
@@ -110,7 +111,7 @@ async def worker(
     registry: Registry,
     run: RunConnector,
     *,
-    bootstrap: str,
+    kafka: KafkaClients,
     worker_id: str | None = None,
     metrics: HubMetrics | None = None,
     connector_types: Mapping[str, type[Connector]] | None = None,
@@ -131,7 +132,7 @@ async def worker(
         connector_types=connector_types,
         metrics=metrics,
     )
-    group = WorkerGroup(bootstrap, settings, worker_id=worker_id, on_change=scheduler.release_unowned)
+    group = WorkerGroup(kafka, settings, worker_id=worker_id, on_change=scheduler.release_unowned)
     await group.start()
     await scheduler.start()
     log.info("worker.started", worker=worker_id)

@@ -17,10 +17,11 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
 from hub.config import HubSettings
 from hub.errors import StreamError
+from hub.stream.kafka import KafkaClients
 
 __all__ = ["WorkerGroup", "assignment_topic", "ensure_assignment_topic", "slot_of"]
 
@@ -38,14 +39,14 @@ def slot_of(name: str, slots: int) -> int:
     return zlib.crc32(name.encode()) % slots
 
 
-async def ensure_assignment_topic(bootstrap: str, settings: HubSettings) -> None:
+async def ensure_assignment_topic(kafka: KafkaClients, settings: HubSettings) -> None:
     """Create the assignment topic with one partition per slot, if missing.
 
     Raises:
         StreamError: the broker refused, or the topic exists with another partition count.
     """
     topic = assignment_topic(settings)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = kafka.admin()
     try:
         await admin.start()
         if topic not in set(await admin.list_topics()):
@@ -93,7 +94,7 @@ class WorkerGroup:
     """Membership of the worker group: which slots this process runs.
 
     Args:
-        bootstrap: the Kafka cluster.
+        kafka: the Kafka cluster.
         settings: the hub's settings (topic prefix, slot count, session timeout).
         worker_id: this worker's id (the group member's client id).
         on_change: awaited after every change of slots, before the rebalance completes, so that the scheduler
@@ -102,13 +103,13 @@ class WorkerGroup:
 
     def __init__(
         self,
-        bootstrap: str,
+        kafka: KafkaClients,
         settings: HubSettings,
         *,
         worker_id: str,
         on_change: Callable[[], Awaitable[None]],
     ) -> None:
-        self._bootstrap = bootstrap
+        self._kafka = kafka
         self._settings = settings
         self._worker_id = worker_id
         self._on_change = on_change
@@ -130,13 +131,11 @@ class WorkerGroup:
         """Join the group (idempotent)."""
         if self._consumer is not None:
             return
-        await ensure_assignment_topic(self._bootstrap, self._settings)
+        await ensure_assignment_topic(self._kafka, self._settings)
         session_ms = self._settings.api.worker_session_timeout_ms
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
+        consumer = self._kafka.group_consumer(
             group_id=f"{self._settings.stream.topic_prefix}.hub.workers",
             client_id=self._worker_id,
-            enable_auto_commit=False,
             session_timeout_ms=session_ms,
             heartbeat_interval_ms=max(1000, session_ms // 3),
             rebalance_timeout_ms=max(session_ms, 30000),

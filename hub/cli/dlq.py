@@ -27,8 +27,8 @@ T = TypeVar("T")
 
 
 async def _letters(settings: HubSettings, connector: str | None, include_replayed: bool) -> list[DeadLetter]:
-    async with kafka_cluster(settings) as bootstrap:
-        return await list_dead_letters(bootstrap, settings, connector=connector, include_replayed=include_replayed)
+    async with kafka_cluster(settings) as kafka:
+        return await list_dead_letters(kafka, settings, connector=connector, include_replayed=include_replayed)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
@@ -88,13 +88,13 @@ def show(settings: HubSettings, ident: str) -> None:
 async def _replay(
     settings: HubSettings, connector: str, config: Path | None, idents: tuple[str, ...]
 ) -> tuple[int, RederiveSummary]:
-    async with kafka_cluster(settings) as bootstrap:
-        record = await connector_record(bootstrap, settings, connector, config)
-        letters = await list_dead_letters(bootstrap, settings, connector=record.name, include_replayed=bool(idents))
+    async with kafka_cluster(settings) as kafka:
+        record = await connector_record(kafka, settings, connector, config)
+        letters = await list_dead_letters(kafka, settings, connector=record.name, include_replayed=bool(idents))
         if idents:
             letters = [find_dead_letter(letters, ident) for ident in idents]
         async with open_connector(record, settings) as instance:
-            summary = await replay_dead_letters(letters, record.name, instance, bootstrap=bootstrap, settings=settings)
+            summary = await replay_dead_letters(letters, record.name, instance, kafka=kafka, settings=settings)
         return len(letters), summary
 
 

@@ -23,10 +23,10 @@ __all__ = ["dump"]
 
 async def _catch_up(settings: HubSettings, store: HubStore, timeout_s: float) -> int:
     async with (
-        kafka_cluster(settings) as bootstrap,
+        kafka_cluster(settings) as kafka,
         Materialiser(
             store,
-            bootstrap=bootstrap,
+            kafka=kafka,
             topics=materialised_topics(settings),
             batch_max_records=settings.dump.batch_max_records,
         ) as materialiser,

@@ -16,6 +16,7 @@ from hub.dump.materialiser import open_store, run_materialiser
 from hub.dump.store import HubStore
 from hub.errors import HubError
 from hub.runtime import kafka_cluster, run_until_signalled
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ensure_topics, hub_topics
 
 __all__ = ["materialise"]
@@ -24,12 +25,10 @@ log = structlog.get_logger(__name__)
 
 
 async def _match_every(
-    settings: HubSettings, bootstrap: str, store: HubStore, interval_s: float, stop: asyncio.Event
+    settings: HubSettings, kafka: KafkaClients, store: HubStore, interval_s: float, stop: asyncio.Event
 ) -> None:
     # A fixed id: a restarted matcher fences a zombie one still publishing.
-    async with LinkService(
-        settings, bootstrap, transactional_id=f"{settings.stream.topic_prefix}.hub.matcher"
-    ) as service:
+    async with LinkService(settings, kafka, transactional_id=f"{settings.stream.topic_prefix}.hub.matcher") as service:
         while not stop.is_set():
             try:
                 await match_and_publish(store, service)
@@ -42,15 +41,13 @@ async def _match_every(
 
 def _role(match_interval_s: float | None) -> Callable[[HubSettings, asyncio.Event], Awaitable[None]]:
     async def run(settings: HubSettings, stop: asyncio.Event) -> None:
-        async with kafka_cluster(settings) as bootstrap:
-            await ensure_topics(
-                bootstrap, [*hub_topics(settings.stream), decisions_topic_spec(settings)], settings.stream
-            )
+        async with kafka_cluster(settings) as kafka:
+            await ensure_topics(kafka, [*hub_topics(settings.stream), decisions_topic_spec(settings)], settings.stream)
             store = open_store(settings)
             async with asyncio.TaskGroup() as group:
-                group.create_task(run_materialiser(settings, bootstrap, stop, store=store))
+                group.create_task(run_materialiser(settings, kafka, stop, store=store))
                 if match_interval_s:
-                    group.create_task(_match_every(settings, bootstrap, store, match_interval_s, stop))
+                    group.create_task(_match_every(settings, kafka, store, match_interval_s, stop))
 
     return run
 

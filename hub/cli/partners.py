@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import click
-from aiokafka import AIOKafkaConsumer
 
 from hub.cli._root import pass_settings
 from hub.cli.api import ApiClient, echo_json, pass_client
 from hub.config import HubSettings
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import partner_topic
 
 __all__ = ["partners"]
@@ -75,14 +75,8 @@ def unsubscribe(client: ApiClient, partner: str, name: str) -> None:
     click.echo(f"deleted {partner}/{name}")
 
 
-async def _read(bootstrap: str, topic: str, limit: int, idle_s: float) -> int:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        isolation_level="read_committed",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
+async def _read(kafka: KafkaClients, topic: str, limit: int, idle_s: float) -> int:
+    consumer = kafka.committed_consumer(topic)
     await consumer.start()
     count = 0
     try:
@@ -111,5 +105,5 @@ def read(settings: HubSettings, partner: str, entity_type: str, limit: int, idle
     if not settings.kafka_bootstrap:
         raise click.ClickException("set HUB_KAFKA_BOOTSTRAP to the cluster the hub uses (hub up logs it)")
     topic = partner_topic(settings, partner, entity_type)
-    count = asyncio.run(_read(settings.kafka_bootstrap, topic, limit, idle_s))
+    count = asyncio.run(_read(KafkaClients.from_settings(settings), topic, limit, idle_s))
     click.echo(f"{count} records from {topic}", err=True)

@@ -21,17 +21,17 @@ __all__ = ["replay"]
 async def _replay(
     settings: HubSettings, platform: str, connector: str | None, config: Path | None
 ) -> tuple[str, RederiveSummary]:
-    async with kafka_cluster(settings) as bootstrap:
+    async with kafka_cluster(settings) as kafka:
         if connector is None and config is None:
-            record = await record_for_platform(bootstrap, settings, platform)
+            record = await record_for_platform(kafka, settings, platform)
         else:
-            record = await connector_record(bootstrap, settings, connector, config)
+            record = await connector_record(kafka, settings, connector, config)
         async with open_connector(record, settings) as instance:
             if instance.platform != platform:
                 raise click.UsageError(
                     f"connector {record.name!r} ({record.type}) harvests {instance.platform!r}, not {platform!r}"
                 )
-            summary = await rederive_platform(platform, record.name, instance, bootstrap=bootstrap, settings=settings)
+            summary = await rederive_platform(platform, record.name, instance, kafka=kafka, settings=settings)
         return record.name, summary
 
 

@@ -15,6 +15,7 @@ from hub.config import HubSettings
 from hub.errors import HubError
 from hub.runtime import kafka_cluster
 from hub.stream.connectors import load_record, open_connector, record_from_file
+from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import SyncSummary, run_sync
 from hub.stream.state import ConnectorRecord
 
@@ -34,21 +35,21 @@ def summary_table(name: str, summary: SyncSummary) -> Table:
 
 
 async def connector_record(
-    bootstrap: str, settings: HubSettings, name: str | None, config: Path | None
+    kafka: KafkaClients, settings: HubSettings, name: str | None, config: Path | None
 ) -> ConnectorRecord:
     """The connector named on the command line: from ``--config FILE`` if given, else from the registry."""
     if config is not None:
         return record_from_file(config, name=name)
     if name is None:
         raise click.UsageError("give a connector NAME from the registry, or --config FILE")
-    return await load_record(bootstrap, settings, name)
+    return await load_record(kafka, settings, name)
 
 
 async def _sync(
     settings: HubSettings, name: str | None, config: Path | None, console: Console
 ) -> tuple[str, SyncSummary]:
-    async with kafka_cluster(settings) as bootstrap:
-        record = await connector_record(bootstrap, settings, name, config)
+    async with kafka_cluster(settings) as kafka:
+        record = await connector_record(kafka, settings, name, config)
         with Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
@@ -69,9 +70,7 @@ async def _sync(
                 )
 
             async with open_connector(record, settings) as connector:
-                summary = await run_sync(
-                    record.name, connector, bootstrap=bootstrap, settings=settings, progress=progress
-                )
+                summary = await run_sync(record.name, connector, kafka=kafka, settings=settings, progress=progress)
             bar.update(task, total=1, completed=1)
         return record.name, summary
 

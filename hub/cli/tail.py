@@ -13,7 +13,7 @@ from hub.cli._root import pass_settings
 from hub.config import HubSettings
 from hub.errors import HubError
 from hub.runtime import kafka_cluster
-from hub.stream.consume import Message, assign_all, committed_consumer, to_message
+from hub.stream.consume import Message, assign_all, to_message
 from hub.stream.topics import ENTITY_TYPES, entity_topic
 
 __all__ = ["format_message", "tail"]
@@ -53,8 +53,8 @@ async def _tail(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with kafka_cluster(settings) as bootstrap:
-        consumer = committed_consumer(bootstrap)
+    async with kafka_cluster(settings) as kafka:
+        consumer = kafka.committed_consumer()
         await consumer.start()
         try:
             tps = await assign_all(consumer, [topic])

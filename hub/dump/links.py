@@ -23,7 +23,6 @@ from typing import Any, Literal
 
 import orjson
 import structlog
-from aiokafka import AIOKafkaProducer
 
 from hub.config import HubSettings
 from hub.dump.listings import read_listings
@@ -32,7 +31,8 @@ from hub.dump.store import HubStore
 from hub.errors import DumpError, RecordValidationError
 from hub.schema import Link
 from hub.schema.iris import ID_BASE
-from hub.stream.consume import assign_all, committed_consumer, read_to_end
+from hub.stream.consume import assign_all, read_to_end
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import TopicSpec, entity_topic
 
 __all__ = [
@@ -66,9 +66,9 @@ def decisions_topic_spec(settings: HubSettings) -> TopicSpec:
     )
 
 
-async def read_table(bootstrap: str, topic: str) -> dict[str, bytes]:
+async def read_table(kafka: KafkaClients, topic: str) -> dict[str, bytes]:
     """The latest committed value of every key of a compacted topic (tombstoned keys left out)."""
-    consumer = committed_consumer(bootstrap)
+    consumer = kafka.committed_consumer()
     await consumer.start()
     table: dict[str, bytes] = {}
     try:
@@ -109,18 +109,15 @@ def _confirmed(link: Link, note: str | None) -> Link:
 class LinkService:
     """Publishes links and decisions with one transactional producer (exactly once, ``acks=all``)."""
 
-    def __init__(self, settings: HubSettings, bootstrap: str, *, transactional_id: str | None = None) -> None:
+    def __init__(self, settings: HubSettings, kafka: KafkaClients, *, transactional_id: str | None = None) -> None:
         self.settings = settings
-        self.bootstrap = bootstrap
+        self.kafka = kafka
         self.links_topic = entity_topic(settings, "links")
         self.decisions_topic = decisions_topic(settings)
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap,
+        self._producer = kafka.transactional_producer(
             # One id per instance by default: the API's decisions and a `hub materialise` matcher elsewhere must
             # not fence each other; pass a fixed id for a role that should fence its own zombies.
-            transactional_id=transactional_id or f"{settings.stream.topic_prefix}.hub.links.{uuid.uuid4().hex[:12]}",
-            enable_idempotence=True,
-            acks="all",
+            transactional_id or f"{settings.stream.topic_prefix}.hub.links.{uuid.uuid4().hex[:12]}",
         )
         self._started = False
 
@@ -152,12 +149,12 @@ class LinkService:
 
     async def decisions(self) -> dict[str, dict[str, Any]]:
         """Every decision so far, by link IRI."""
-        table = await read_table(self.bootstrap, self.decisions_topic)
+        table = await read_table(self.kafka, self.decisions_topic)
         return {key: orjson.loads(value) for key, value in table.items()}
 
     async def sync(self, proposals: Sequence[Proposal]) -> SyncReport:
         """Publish a matcher run's proposals, honouring operators' decisions, in one transaction."""
-        current = await read_table(self.bootstrap, self.links_topic)
+        current = await read_table(self.kafka, self.links_topic)
         decided = await self.decisions()
         messages: list[tuple[str, str, bytes | None]] = []
         wanted: set[str] = set()
@@ -209,7 +206,7 @@ class LinkService:
         if decision not in DECISIONS:
             raise DumpError(f"decision {decision!r} is not one of {list(DECISIONS)}")
         iri = _link_iri(link_id)
-        current = await read_table(self.bootstrap, self.links_topic)
+        current = await read_table(self.kafka, self.links_topic)
         decided = await self.decisions()
         if iri not in current and iri not in decided:
             raise DumpError(f"no link {iri} on {self.links_topic}")

@@ -16,13 +16,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 
 from hub.config import HubSettings
 from hub.dump.expand import ExpandedRecord, expand_records
 from hub.dump.store import Change, HubStore, TopicPartitionKey
 from hub.errors import DumpError, StreamError
 from hub.stream.consume import partitions_of
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import entity_topic
 
 __all__ = [
@@ -127,7 +128,7 @@ class Materialiser:
         self,
         store: HubStore,
         *,
-        bootstrap: str,
+        kafka: KafkaClients,
         topics: Sequence[str],
         batch_max_records: int = 500,
         fetch_timeout_ms: int = 500,
@@ -136,13 +137,7 @@ class Materialiser:
         self.topics = list(topics)
         self.batch_max_records = batch_max_records
         self.fetch_timeout_ms = fetch_timeout_ms
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
-        )
+        self._consumer = kafka.committed_consumer()
         self._partitions: list[TopicPartition] = []
         self._started = False
         self._fresh = False
@@ -293,20 +288,20 @@ class Materialiser:
 
 
 async def run_materialiser(
-    settings: HubSettings, bootstrap: str, stop_event: asyncio.Event, *, store: HubStore | None = None
+    settings: HubSettings, kafka: KafkaClients, stop_event: asyncio.Event, *, store: HubStore | None = None
 ) -> None:
     """The materialiser role of ``hub up`` and ``hub materialise``: run until ``stop_event`` is set.
 
     Args:
         settings: the hub settings (topic prefix, store path, batch size).
-        bootstrap: Kafka bootstrap servers.
+        kafka: clients for the Kafka cluster.
         stop_event: set it to stop after the batch in progress.
         store: the store to fill; by default the process's `open_store`.
     """
     store = store or open_store(settings)
     async with Materialiser(
         store,
-        bootstrap=bootstrap,
+        kafka=kafka,
         topics=materialised_topics(settings),
         batch_max_records=settings.dump.batch_max_records,
     ) as materialiser:

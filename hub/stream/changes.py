@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
 from hub.config import HubSettings, StreamSettings
-from hub.stream.consume import Message, assign_all, committed_consumer, read_to_end
+from hub.stream.consume import Message, assign_all, read_to_end
 from hub.stream.envelope import entity_of_event_type, header_map
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ENTITY_TYPES, entity_topic
 
 __all__ = ["HashIndex", "IndexEntry", "RawIndex", "iter_topics", "load_dead_letters", "read_topics"]
@@ -29,9 +30,11 @@ class IndexEntry:
     raw_key: str | None = None
 
 
-async def iter_topics(bootstrap: str, topics: Iterable[str], *, timeout_s: float = 300.0) -> AsyncIterator[Message]:
+async def iter_topics(
+    kafka: KafkaClients, topics: Iterable[str], *, timeout_s: float = 300.0
+) -> AsyncIterator[Message]:
     """Every committed message of the topics, from the beginning to their current end, one at a time."""
-    consumer = committed_consumer(bootstrap)
+    consumer = kafka.committed_consumer()
     await consumer.start()
     try:
         tps = await assign_all(consumer, topics)
@@ -42,9 +45,9 @@ async def iter_topics(bootstrap: str, topics: Iterable[str], *, timeout_s: float
         await consumer.stop()
 
 
-async def read_topics(bootstrap: str, topics: Iterable[str], *, timeout_s: float = 120.0) -> list[Message]:
+async def read_topics(kafka: KafkaClients, topics: Iterable[str], *, timeout_s: float = 120.0) -> list[Message]:
     """Every committed message of the topics, from the beginning to their current end, as a list."""
-    return [message async for message in iter_topics(bootstrap, topics, timeout_s=timeout_s)]
+    return [message async for message in iter_topics(kafka, topics, timeout_s=timeout_s)]
 
 
 class HashIndex:
@@ -55,12 +58,12 @@ class HashIndex:
 
     @classmethod
     async def load(
-        cls, bootstrap: str, settings: StreamSettings | HubSettings, entities: Iterable[str] = ENTITY_TYPES
+        cls, kafka: KafkaClients, settings: StreamSettings | HubSettings, entities: Iterable[str] = ENTITY_TYPES
     ) -> HashIndex:
         """Rebuild the index from the entity topics."""
         index = cls()
         by_topic = {entity_topic(settings, entity): entity for entity in entities}
-        async for message in iter_topics(bootstrap, by_topic):
+        async for message in iter_topics(kafka, by_topic):
             index.observe(by_topic[message.topic], message)
         return index
 
@@ -113,10 +116,10 @@ class RawIndex:
         self.hashes: dict[str, str] = dict(hashes or {})
 
     @classmethod
-    async def load(cls, bootstrap: str, topic: str) -> RawIndex:
+    async def load(cls, kafka: KafkaClients, topic: str) -> RawIndex:
         """Rebuild from a platform's raw topic."""
         index = cls()
-        async for message in iter_topics(bootstrap, [topic]):
+        async for message in iter_topics(kafka, [topic]):
             if message.value is None:
                 index.hashes.pop(message.key_text, None)
             else:
@@ -124,10 +127,10 @@ class RawIndex:
         return index
 
 
-async def load_dead_letters(bootstrap: str, topic: str, connector: str) -> dict[str, str]:
+async def load_dead_letters(kafka: KafkaClients, topic: str, connector: str) -> dict[str, str]:
     """Raw key → signature (``ce_contenthash``) of the latest dead letter of each record ``connector`` wrote."""
     latest: dict[str, str] = {}
-    async for message in iter_topics(bootstrap, [topic]):
+    async for message in iter_topics(kafka, [topic]):
         if message.header("ce_connector") == connector:
             latest[message.key_text] = message.header("ce_contenthash") or ""
     return latest

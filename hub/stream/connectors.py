@@ -14,6 +14,7 @@ from hub.config import HubSettings
 from hub.connectors import Connector, HttpClient, build_connector, connector_type
 from hub.errors import ConfigError
 from hub.schema.anonymise import Pseudonymiser
+from hub.stream.kafka import KafkaClients
 from hub.stream.state import ConnectorRecord, StateTable
 from hub.stream.topics import ensure_topics, hub_topics, internal_topic
 
@@ -72,32 +73,32 @@ def record_from_file(path: Path, *, name: str | None = None) -> ConnectorRecord:
         ) from exc
 
 
-async def _records(bootstrap: str, settings: HubSettings) -> list[ConnectorRecord]:
-    await ensure_topics(bootstrap, hub_topics(settings), settings)
-    async with StateTable(bootstrap, internal_topic(settings, "connectors"), ConnectorRecord) as table:
+async def _records(kafka: KafkaClients, settings: HubSettings) -> list[ConnectorRecord]:
+    await ensure_topics(kafka, hub_topics(settings), settings)
+    async with StateTable(kafka, internal_topic(settings, "connectors"), ConnectorRecord) as table:
         return [record for _, record in table.items()]
 
 
-async def load_record(bootstrap: str, settings: HubSettings, name: str) -> ConnectorRecord:
+async def load_record(kafka: KafkaClients, settings: HubSettings, name: str) -> ConnectorRecord:
     """A configured connector from the connectors topic.
 
     Raises:
         ConfigError: no connector of that name; the message lists the configured ones.
     """
-    records = await _records(bootstrap, settings)
+    records = await _records(kafka, settings)
     for record in records:
         if record.name == name:
             return record
     raise ConfigError(f"no connector named {name!r} in the registry; configured: {[r.name for r in records] or 'none'}")
 
 
-async def record_for_platform(bootstrap: str, settings: HubSettings, platform: str) -> ConnectorRecord:
+async def record_for_platform(kafka: KafkaClients, settings: HubSettings, platform: str) -> ConnectorRecord:
     """The first configured connector (by name) that harvests ``platform``.
 
     Raises:
         ConfigError: no configured connector harvests it.
     """
-    return pick_record_for_platform(await _records(bootstrap, settings), platform)
+    return pick_record_for_platform(await _records(kafka, settings), platform)
 
 
 def pick_record_for_platform(records: list[ConnectorRecord], platform: str) -> ConnectorRecord:

@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from hub.errors import StreamError
 from hub.stream.envelope import header_map
 
-__all__ = ["Message", "assign_all", "committed_consumer", "partitions_of", "read_to_end", "to_message"]
+__all__ = ["Message", "assign_all", "partitions_of", "read_to_end", "to_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +50,6 @@ def to_message(record: Any) -> Message:
         value=record.value,
         headers=tuple(record.headers or ()),
         timestamp_ms=record.timestamp,
-    )
-
-
-def committed_consumer(bootstrap: str, *topics: str, group_id: str | None = None, **options: Any) -> AIOKafkaConsumer:
-    """A consumer that only sees committed transactions and commits offsets only when told to."""
-    return AIOKafkaConsumer(
-        *topics,
-        bootstrap_servers=bootstrap,
-        group_id=group_id,
-        isolation_level="read_committed",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        **options,
     )
 
 

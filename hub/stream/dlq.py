@@ -15,6 +15,7 @@ from hub.connectors import Connector
 from hub.errors import StreamError
 from hub.stream.changes import read_topics
 from hub.stream.consume import Message
+from hub.stream.kafka import KafkaClients
 from hub.stream.publisher import OutgoingMessage
 from hub.stream.rederive import RederiveSummary, raw_record_from_message, rederive_records
 from hub.stream.state import DlqReplayed, StateTable, encode_state
@@ -66,18 +67,18 @@ def _dead_letter(message: Message, replayed: set[str]) -> DeadLetter:
 
 
 async def list_dead_letters(
-    bootstrap: str, settings: HubSettings, *, connector: str | None = None, include_replayed: bool = False
+    kafka: KafkaClients, settings: HubSettings, *, connector: str | None = None, include_replayed: bool = False
 ) -> list[DeadLetter]:
     """Dead letters, oldest first, optionally only one connector's, by default without those already replayed."""
-    await ensure_topics(bootstrap, hub_topics(settings), settings)
+    await ensure_topics(kafka, hub_topics(settings), settings)
     async with StateTable(
-        bootstrap,
+        kafka,
         internal_topic(settings, "status"),
         DlqReplayed,
         key_filter=lambda key: key.startswith(_MARK_PREFIX),
     ) as marks:
         replayed = {key.removeprefix(_MARK_PREFIX) for key, _ in marks.items()}
-    letters = [_dead_letter(m, replayed) for m in await read_topics(bootstrap, [dlq_topic(settings)])]
+    letters = [_dead_letter(m, replayed) for m in await read_topics(kafka, [dlq_topic(settings)])]
     return [
         letter
         for letter in letters
@@ -102,7 +103,7 @@ async def replay_dead_letters(
     connector_name: str,
     connector: Connector,
     *,
-    bootstrap: str,
+    kafka: KafkaClients,
     settings: HubSettings,
 ) -> RederiveSummary:
     """Re-map dead letters with the connector's current mapping; what maps is published, what fails is dead-lettered.
@@ -123,5 +124,5 @@ async def replay_dead_letters(
         for letter in letters
     ]
     return await rederive_records(
-        records, connector_name, connector, bootstrap=bootstrap, settings=settings, extra_messages=marks
+        records, connector_name, connector, kafka=kafka, settings=settings, extra_messages=marks
     )

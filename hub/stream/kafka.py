@@ -57,6 +57,21 @@ class KafkaClients:
         )
         return KafkaClients(self.bootstrap, security)
 
+    def environment(self) -> dict[str, str]:
+        """The ``HUB_*`` variables that give a child process (another hub command) these same clients."""
+        s = self.security
+        env = {"HUB_KAFKA_BOOTSTRAP": self.bootstrap, "HUB_KAFKA__SECURITY_PROTOCOL": s.security_protocol}
+        optional = {
+            "SASL_MECHANISM": s.sasl_mechanism if s.security_protocol.startswith("SASL_") else None,
+            "SASL_USERNAME": s.sasl_username,
+            "SASL_PASSWORD": s.sasl_password.get_secret_value() if s.sasl_password else None,
+            "SSL_CAFILE": str(s.ssl_cafile) if s.ssl_cafile else None,
+            "SSL_CERTFILE": str(s.ssl_certfile) if s.ssl_certfile else None,
+            "SSL_KEYFILE": str(s.ssl_keyfile) if s.ssl_keyfile else None,
+        }
+        env.update({f"HUB_KAFKA__{name}": value for name, value in optional.items() if value is not None})
+        return env
+
     def common_options(self) -> dict[str, Any]:
         """Options every aiokafka client takes: address, client id, timeouts, SASL and TLS."""
         s = self.security

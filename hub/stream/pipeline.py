@@ -22,6 +22,7 @@ from hub.connectors.sweep import plan_sweep
 from hub.errors import StreamError, SweepRefused
 from hub.schema.base import CONTEXT_URL
 from hub.stream.changes import HashIndex, RawIndex, load_dead_letters
+from hub.stream.kafka import KafkaClients
 from hub.stream.normalise import BatchPlan, Normaliser
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
 from hub.stream.records import connector_source
@@ -103,7 +104,7 @@ class _Sync:
         connector_name: str,
         connector: Connector,
         *,
-        bootstrap: str,
+        kafka: KafkaClients,
         settings: HubSettings,
         publisher: TransactionalPublisher,
         cursors: StateTable[CursorRecord],
@@ -210,7 +211,7 @@ async def run_sync(
     connector_name: str,
     connector: Connector,
     *,
-    bootstrap: str,
+    kafka: KafkaClients,
     settings: HubSettings,
     progress: SyncProgress | None = None,
 ) -> SyncSummary:
@@ -223,7 +224,7 @@ async def run_sync(
     Args:
         connector_name: the configured connector's name (key of its cursor, source of its events).
         connector: the connector instance (see :func:`hub.stream.registry.connector_from_record`).
-        bootstrap: the Kafka cluster.
+        kafka: the Kafka cluster.
         settings: the hub's settings (topic layout).
         progress: called after each committed batch with the running totals.
 
@@ -234,24 +235,24 @@ async def run_sync(
     started_at = datetime.now(UTC)
     clock = time.monotonic()
     summary = SyncSummary()
-    await ensure_topics(bootstrap, [*hub_topics(settings), raw_topic_spec(settings, connector.platform)], settings)
+    await ensure_topics(kafka, [*hub_topics(settings), raw_topic_spec(settings, connector.platform)], settings)
     status: StateTable[StatusRecord] = StateTable(
-        bootstrap, internal_topic(settings, "status"), StatusRecord, key_filter=lambda key: "/" not in key
+        kafka, internal_topic(settings, "status"), StatusRecord, key_filter=lambda key: "/" not in key
     )
-    publisher = TransactionalPublisher(bootstrap, transactional_id(settings, connector_name), max_batch_size=262144)
+    publisher = TransactionalPublisher(kafka, transactional_id(settings, connector_name), max_batch_size=262144)
     async with publisher, status:
         await status.put(connector_name, StatusRecord(connector=connector_name, state="running", started_at=started_at))
         error: str | None = None
         state = "succeeded"
         try:
-            async with StateTable(bootstrap, internal_topic(settings, "cursors"), CursorRecord) as cursors:
-                index = await HashIndex.load(bootstrap, settings)
-                raw_index = await RawIndex.load(bootstrap, raw_topic(settings, connector.platform))
-                dead_letters = await load_dead_letters(bootstrap, dlq_topic(settings), connector_name)
+            async with StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord) as cursors:
+                index = await HashIndex.load(kafka, settings)
+                raw_index = await RawIndex.load(kafka, raw_topic(settings, connector.platform))
+                dead_letters = await load_dead_letters(kafka, dlq_topic(settings), connector_name)
                 sync = _Sync(
                     connector_name,
                     connector,
-                    bootstrap=bootstrap,
+                    kafka=kafka,
                     settings=settings,
                     publisher=publisher,
                     cursors=cursors,

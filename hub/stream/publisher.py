@@ -30,6 +30,7 @@ from aiokafka.errors import (
 )
 
 from hub.errors import StreamError
+from hub.stream.kafka import KafkaClients
 
 __all__ = ["OutgoingMessage", "TransactionOutcome", "TransactionalPublisher"]
 
@@ -71,7 +72,7 @@ class TransactionalPublisher:
     """Writes batches of messages in Kafka transactions, retrying failed ones without duplicating them.
 
     Args:
-        bootstrap: the cluster's bootstrap servers.
+        kafka: clients for the cluster.
         transactional_id: stable per writer; two live writers with the same id fence each other.
         max_attempts: tries per transaction before ``StreamError``.
         attempt_timeout_s: longest one try may take (a broker restart makes sends hang until it is back).
@@ -81,7 +82,7 @@ class TransactionalPublisher:
 
     def __init__(
         self,
-        bootstrap: str,
+        kafka: KafkaClients,
         transactional_id: str,
         *,
         max_attempts: int = 8,
@@ -89,7 +90,7 @@ class TransactionalPublisher:
         backoff_s: float = 0.5,
         **producer_options: Any,
     ) -> None:
-        self._bootstrap = bootstrap
+        self._kafka = kafka
         self.transactional_id = transactional_id
         self._max_attempts = max_attempts
         self._attempt_timeout_s = attempt_timeout_s
@@ -100,13 +101,7 @@ class TransactionalPublisher:
         self.retries = 0
 
     def _new_producer(self) -> AIOKafkaProducer:
-        return AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap,
-            transactional_id=self.transactional_id,
-            enable_idempotence=True,
-            acks="all",
-            **self._options,
-        )
+        return self._kafka.transactional_producer(self.transactional_id, **self._options)
 
     async def start(self) -> None:
         """Start the producer; this fences any earlier producer with the same id and settles its transaction.

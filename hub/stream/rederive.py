@@ -19,6 +19,7 @@ from hub.errors import StreamError
 from hub.schema.base import CONTEXT_URL
 from hub.stream.changes import HashIndex, read_topics
 from hub.stream.consume import Message
+from hub.stream.kafka import KafkaClients
 from hub.stream.normalise import BatchPlan, Normaliser
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome, Verify
 from hub.stream.records import connector_source
@@ -49,7 +50,7 @@ class RederiveSummary:
         self.dead_lettered += plan.dead_lettered
 
 
-def _verifier(bootstrap: str, settings: HubSettings, index: HashIndex, plan: BatchPlan) -> Verify:
+def _verifier(kafka: KafkaClients, settings: HubSettings, index: HashIndex, plan: BatchPlan) -> Verify:
     """Tells whether a failed try committed after all: every upsert it carried is then live on the topics."""
     changed = {
         iri: entry.content_hash
@@ -60,7 +61,7 @@ def _verifier(bootstrap: str, settings: HubSettings, index: HashIndex, plan: Bat
     async def verify() -> TransactionOutcome:
         if not changed:
             return TransactionOutcome.NOT_COMMITTED
-        fresh = await HashIndex.load(bootstrap, settings)
+        fresh = await HashIndex.load(kafka, settings)
         if all(fresh.is_unchanged(iri, digest) for iri, digest in changed.items()):
             return TransactionOutcome.COMMITTED
         return TransactionOutcome.NOT_COMMITTED
@@ -91,7 +92,7 @@ async def rederive_records(
     connector_name: str,
     connector: Connector,
     *,
-    bootstrap: str,
+    kafka: KafkaClients,
     settings: HubSettings,
     extra_messages: Sequence[OutgoingMessage] = (),
 ) -> RederiveSummary:
@@ -101,18 +102,18 @@ async def rederive_records(
         records: verbatim records (from a raw topic or the dead-letter topic).
         connector_name: whose records they are (source of the events, name on new dead letters).
         connector: supplies ``map``.
-        bootstrap: the cluster.
+        kafka: the cluster.
         settings: topic layout.
         extra_messages: written with the last transaction (e.g. marks that dead letters were replayed).
     """
     started = time.monotonic()
-    await ensure_topics(bootstrap, hub_topics(settings), settings)
+    await ensure_topics(kafka, hub_topics(settings), settings)
     summary = RederiveSummary()
     publisher = TransactionalPublisher(
-        bootstrap, f"{settings.stream.topic_prefix}.rederive.{connector_name}", max_batch_size=262144
+        kafka, f"{settings.stream.topic_prefix}.rederive.{connector_name}", max_batch_size=262144
     )
     async with publisher:
-        index = await HashIndex.load(bootstrap, settings)
+        index = await HashIndex.load(kafka, settings)
         normaliser = Normaliser(
             settings,
             connector=connector_name,
@@ -126,7 +127,7 @@ async def rederive_records(
         for number, chunk in enumerate(chunks or [[]], start=1):
             plan = normaliser.plan(chunk)
             tail = list(extra_messages) if number == max(len(chunks), 1) else []
-            await publisher.publish([*plan.messages, *tail], verify=_verifier(bootstrap, settings, index, plan))
+            await publisher.publish([*plan.messages, *tail], verify=_verifier(kafka, settings, index, plan))
             plan.commit_to(index, None)
             summary.add(plan)
     summary.duration = time.monotonic() - started
@@ -135,14 +136,14 @@ async def rederive_records(
 
 
 async def rederive_platform(
-    platform: str, connector_name: str, connector: Connector, *, bootstrap: str, settings: HubSettings
+    platform: str, connector_name: str, connector: Connector, *, kafka: KafkaClients, settings: HubSettings
 ) -> RederiveSummary:
     """Re-normalise a platform's whole raw topic through the connector's current mapping.
 
     Raises:
         StreamError: the platform has no raw topic (it never synced), or a raw message is malformed.
     """
-    messages = await read_topics(bootstrap, [raw_topic(settings, platform)])
+    messages = await read_topics(kafka, [raw_topic(settings, platform)])
     latest: dict[str, Message] = {}
     for message in messages:
         if message.value is None:
@@ -150,4 +151,4 @@ async def rederive_platform(
         else:
             latest[message.key_text] = message
     records = [raw_record_from_message(m) for m in latest.values()]
-    return await rederive_records(records, connector_name, connector, bootstrap=bootstrap, settings=settings)
+    return await rederive_records(records, connector_name, connector, kafka=kafka, settings=settings)

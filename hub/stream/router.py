@@ -30,9 +30,10 @@ from aiokafka.errors import KafkaError
 from hub.config import HubSettings
 from hub.errors import StreamError
 from hub.schema.base import CONTEXT_URL
-from hub.stream.consume import Message, committed_consumer, read_to_end, to_message
+from hub.stream.consume import Message, read_to_end, to_message
 from hub.stream.envelope import CloudEvent, entity_of_event_type, event_type, header_map
 from hub.stream.filters import facets_of, matches
+from hub.stream.kafka import KafkaClients
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher
 from hub.stream.state import BackfillMark, PartnerSubscription, StateTable, encode_state
 from hub.stream.topics import (
@@ -100,7 +101,7 @@ class PartnerRouter:
     """Routes entity-topic records to partner topics according to the subscriptions in the partners topic.
 
     Args:
-        bootstrap: the cluster.
+        kafka: the cluster.
         settings: topic layout.
         refresh_interval_s: how often the subscriptions are re-read.
         poll_timeout_ms: longest wait for new records per poll.
@@ -108,13 +109,13 @@ class PartnerRouter:
 
     def __init__(
         self,
-        bootstrap: str,
+        kafka: KafkaClients,
         settings: HubSettings,
         *,
         refresh_interval_s: float = 2.0,
         poll_timeout_ms: int = 500,
     ) -> None:
-        self._bootstrap = bootstrap
+        self._kafka = kafka
         self._settings = settings
         self._refresh_s = refresh_interval_s
         self._poll_ms = poll_timeout_ms
@@ -137,16 +138,16 @@ class PartnerRouter:
                         await stop.wait()
 
     async def _session(self, stop: asyncio.Event) -> None:
-        await ensure_topics(self._bootstrap, hub_topics(self._settings), self._settings)
+        await ensure_topics(self._kafka, hub_topics(self._settings), self._settings)
         listener = _Assignments()
-        consumer = committed_consumer(self._bootstrap, group_id=self._group)
+        consumer = self._kafka.committed_consumer(group_id=self._group)
         consumer.subscribe(list(self._topics), listener=listener)
         publisher = TransactionalPublisher(
-            self._bootstrap, f"{self._group}.{uuid.uuid4().hex[:12]}", max_attempts=1, max_batch_size=262144
+            self._kafka, f"{self._group}.{uuid.uuid4().hex[:12]}", max_attempts=1, max_batch_size=262144
         )
-        subscriptions = StateTable(self._bootstrap, internal_topic(self._settings, "partners"), PartnerSubscription)
+        subscriptions = StateTable(self._kafka, internal_topic(self._settings, "partners"), PartnerSubscription)
         marks = StateTable(
-            self._bootstrap,
+            self._kafka,
             internal_topic(self._settings, "status"),
             BackfillMark,
             key_filter=lambda key: key.startswith(MARK_PREFIX),
@@ -186,7 +187,7 @@ class PartnerRouter:
             for spec in (partner_topic_spec(self._settings, sub.partner, e) for e in _entities(sub))
         }
         if specs:
-            await ensure_topics(self._bootstrap, list(specs.values()), self._settings)
+            await ensure_topics(self._kafka, list(specs.values()), self._settings)
         await self._rebuild_held(list(specs))
         await marks.refresh()
         for tp in sorted(consumer.assignment(), key=lambda t: (t.topic, t.partition)):
@@ -197,7 +198,7 @@ class PartnerRouter:
     async def _rebuild_held(self, topics: Iterable[str]) -> None:
         held: dict[str, dict[str, str]] = {topic: {} for topic in topics}
         if held:
-            consumer = committed_consumer(self._bootstrap)
+            consumer = self._kafka.committed_consumer()
             await consumer.start()
             try:
                 tps = [TopicPartition(t, p) for t in held for p in (await _partitions(consumer, t))]
@@ -224,7 +225,7 @@ class PartnerRouter:
     ) -> None:
         """Bring the partner topics of the stale subscriptions' partners in line with one partition's records."""
         latest: dict[str, Message] = {}
-        reader = committed_consumer(self._bootstrap)
+        reader = self._kafka.committed_consumer()
         await reader.start()
         try:
             reader.assign([tp])

@@ -20,7 +20,8 @@ from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.errors import StreamError
-from hub.stream.consume import assign_all, committed_consumer, read_to_end
+from hub.stream.consume import assign_all, read_to_end
+from hub.stream.kafka import KafkaClients
 
 __all__ = [
     "BackfillMark",
@@ -168,13 +169,13 @@ class StateTable(Generic[V]):
     ``key_filter`` keeps only the keys it accepts (topics such as the status topic hold more than one kind).
 
     Example:
-        async with StateTable(bootstrap, internal_topic(settings, "cursors"), CursorRecord) as cursors:
+        async with StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord) as cursors:
             record = cursors.get("zooniverse-main")
     """
 
     def __init__(
         self,
-        bootstrap: str,
+        kafka: KafkaClients,
         topic: str,
         model: type[V],
         *,
@@ -182,7 +183,7 @@ class StateTable(Generic[V]):
         key_filter: Callable[[str], bool] | None = None,
     ) -> None:
         self._key_filter = key_filter
-        self._bootstrap = bootstrap
+        self._kafka = kafka
         self.topic = topic
         self._model = model
         self._timeout_s = timeout_s
@@ -196,7 +197,7 @@ class StateTable(Generic[V]):
         """Read the topic from the beginning to its end (idempotent)."""
         if self._consumer is not None:
             return
-        consumer = committed_consumer(self._bootstrap)
+        consumer = self._kafka.committed_consumer()
         try:
             await consumer.start()
             self._tps = await assign_all(consumer, [self.topic])
@@ -260,7 +261,7 @@ class StateTable(Generic[V]):
             StreamError: the write was not acknowledged.
         """
         if self._producer is None:
-            producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, enable_idempotence=True, acks="all")
+            producer = self._kafka.producer()
             await producer.start()
             self._producer = producer
         try:

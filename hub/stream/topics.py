@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from hub.config import HubSettings, StreamSettings
 from hub.errors import StreamError
+from hub.stream.kafka import KafkaClients
 
 __all__ = [
     "COMPACTED_ENTITY_TYPES",
@@ -165,7 +166,7 @@ def _raise_creation_errors(response: Any) -> None:
 
 
 async def ensure_topics(
-    bootstrap: str,
+    kafka: KafkaClients,
     specs: Iterable[TopicSpec],
     settings: StreamSettings | HubSettings,
     *,
@@ -178,7 +179,7 @@ async def ensure_topics(
     """
     settings = _stream(settings)
     wanted = {spec.name: spec for spec in specs}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=request_timeout_ms)
+    admin = kafka.admin(request_timeout_ms=request_timeout_ms)
     try:
         await admin.start()
         present = set(await admin.list_topics())
@@ -214,7 +215,7 @@ async def ensure_topics(
                     mismatched[name] = diff
                     log.warning("topics.config_mismatch", topic=name, expected_vs_actual=diff)
     except Exception as exc:
-        raise StreamError(f"could not create or check the hub's topics on {bootstrap}: {exc!r}") from exc
+        raise StreamError(f"could not create or check the hub's topics on {kafka.bootstrap}: {exc!r}") from exc
     finally:
         await admin.close()
     return TopicCheck(created=sorted(missing), existing=existing, mismatched=mismatched)

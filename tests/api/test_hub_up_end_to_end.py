@@ -15,9 +15,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 
+from hub.stream.kafka import KafkaClients
 from tests.api.zooniverse_replay import PROJECTS, zooniverse_app
 
 pytestmark = pytest.mark.integration
@@ -60,8 +59,8 @@ async def _until(what: str, log: Path, check: Any, timeout_s: float = 180) -> An
         pytest.fail(f"timed out waiting for {what}\n--- hub up log\n{_tail(log)}")
 
 
-async def _topic_exists(bootstrap: str, topic: str) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _topic_exists(kafka: KafkaClients, topic: str) -> bool:
+    admin = kafka.admin()
     try:
         await admin.start()
         return topic in set(await admin.list_topics())
@@ -69,10 +68,8 @@ async def _topic_exists(bootstrap: str, topic: str) -> bool:
         await admin.close()
 
 
-async def _read(bootstrap: str, topic: str, received: dict[str, Any]) -> bool:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, isolation_level="read_committed", auto_offset_reset="earliest"
-    )
+async def _read(kafka: KafkaClients, topic: str, received: dict[str, Any]) -> bool:
+    consumer = kafka.committed_consumer(topic)
     await consumer.start()
     try:
         batch = await consumer.getmany(timeout_ms=2000)
@@ -86,14 +83,14 @@ async def _read(bootstrap: str, topic: str, received: dict[str, Any]) -> bool:
 
 
 async def test_hub_up_registers_routes_and_delivers(
-    aiohttp_server: Any, kafka_bootstrap: str, unique_name: str, unused_tcp_port: int, tmp_path: Path
+    aiohttp_server: Any, kafka: KafkaClients, unique_name: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
     """The partner topic of a "projects on Zooniverse" subscription receives the replayed projects."""
     replay = await aiohttp_server(zooniverse_app())
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
         {
-            "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            **kafka.environment(),
             "HUB_STREAM__TOPIC_PREFIX": unique_name,
             "HUB_STATE_DIR": str(tmp_path / "state"),
             "HUB_API__PORT": str(unused_tcp_port),
@@ -134,9 +131,9 @@ async def test_hub_up_registers_routes_and_delivers(
                 topic = (await response.json())["topics"][0]
             assert topic == f"{unique_name}.partner.ecsa.projects.v1"
 
-            await _until("the partner topic", log, lambda: _topic_exists(kafka_bootstrap, topic))
+            await _until("the partner topic", log, lambda: _topic_exists(kafka, topic))
             received: dict[str, Any] = {}
-            await _until("the projects on the partner topic", log, lambda: _read(kafka_bootstrap, topic, received))
+            await _until("the projects on the partner topic", log, lambda: _read(kafka, topic, received))
             names = sorted(doc["projectName"] for doc in received.values())
             assert names == sorted(p["display_name"] for p in PROJECTS)
             assert all("/zooniverse/" in key for key in received)

@@ -16,6 +16,7 @@ from hub.api.keys import Registry
 from hub.api.runner import kafka_runner
 from hub.api.scheduler import Scheduler
 from hub.config import ApiSettings, HubSettings, StreamSettings
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ensure_topics, hub_topics
 from tests.api.conftest import ADMIN_TOKEN
 from tests.api.zooniverse_replay import zooniverse_app
@@ -25,9 +26,10 @@ pytestmark = pytest.mark.integration
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def _settings(bootstrap: str, prefix: str) -> HubSettings:
+def _settings(kafka: KafkaClients, prefix: str) -> HubSettings:
     return HubSettings(
-        kafka_bootstrap=bootstrap,
+        kafka_bootstrap=kafka.bootstrap,
+        kafka=kafka.security,
         stream=StreamSettings(topic_prefix=prefix),
         api=ApiSettings(admin_token=SecretStr(ADMIN_TOKEN), outbound_allow=("127.0.0.1/32",)),
     )
@@ -35,10 +37,9 @@ def _settings(bootstrap: str, prefix: str) -> HubSettings:
 
 @asynccontextmanager
 async def _hub(aiohttp_client: Any, settings: HubSettings) -> AsyncIterator[tuple[TestClient[Any, Any], Registry]]:
-    bootstrap = settings.kafka_bootstrap
-    assert bootstrap is not None
-    async with KafkaRegistry(bootstrap, settings).running() as registry:
-        app = make_app(settings, registry=registry, ready_check=kafka_ready_check(bootstrap, settings))
+    kafka = KafkaClients.from_settings(settings)
+    async with KafkaRegistry(kafka, settings).running() as registry:
+        app = make_app(settings, registry=registry, ready_check=kafka_ready_check(kafka, settings))
         client = await aiohttp_client(app)
         try:
             yield client, registry
@@ -47,11 +48,11 @@ async def _hub(aiohttp_client: Any, settings: HubSettings) -> AsyncIterator[tupl
 
 
 async def test_registered_connectors_and_cursors_survive_a_restart(
-    aiohttp_client: Any, aiohttp_server: Any, kafka_bootstrap: str, unique_name: str
+    aiohttp_client: Any, aiohttp_server: Any, kafka: KafkaClients, unique_name: str
 ) -> None:
     """Register three connectors, sync one, restart: all three are there, the synced one with its cursor."""
-    settings = _settings(kafka_bootstrap, unique_name)
-    await ensure_topics(kafka_bootstrap, [*hub_topics(settings), *api_topics(settings)], settings)
+    settings = _settings(kafka, unique_name)
+    await ensure_topics(kafka, [*hub_topics(settings), *api_topics(settings)], settings)
     replay = await aiohttp_server(zooniverse_app())
     base_url = str(replay.make_url("/api/"))
     async with _hub(aiohttp_client, settings) as (client, registry):
@@ -62,7 +63,7 @@ async def test_registered_connectors_and_cursors_survive_a_restart(
             assert response.status == 201, await response.text()
         scheduler = Scheduler(
             registry,
-            kafka_runner(kafka_bootstrap, settings),
+            kafka_runner(kafka, settings),
             settings=settings.api,
             worker_id="w1",
             owns={"zoo-a"}.__contains__,

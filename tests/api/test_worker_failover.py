@@ -18,6 +18,7 @@ from hub.api.kafka import KafkaRegistry, api_topics
 from hub.api.status import ConnectorStatus, WorkerRecord
 from hub.api.workers import ensure_assignment_topic, slot_of
 from hub.config import ApiSettings, HubSettings, StreamSettings
+from hub.stream.kafka import KafkaClients
 from hub.stream.state import ConnectorRecord
 from hub.stream.topics import ensure_topics, hub_topics
 from tests.api.zooniverse_replay import zooniverse_app
@@ -67,22 +68,22 @@ async def _wait(condition: Any, registry: Any, what: str, logs: list[Path], time
 
 
 async def test_a_killed_workers_connectors_move_to_the_other(
-    aiohttp_server: Any, kafka_bootstrap: str, unique_name: str, tmp_path: Path
+    aiohttp_server: Any, kafka: KafkaClients, unique_name: str, tmp_path: Path
 ) -> None:
     """Both workers run some of the six; SIGKILL one; after one rebalance the survivor has run all six."""
     settings = HubSettings(
-        kafka_bootstrap=kafka_bootstrap,
+        kafka_bootstrap=kafka.bootstrap,
         stream=StreamSettings(topic_prefix=unique_name),
         api=ApiSettings(worker_slots=SLOTS, outbound_allow=("127.0.0.1/32",)),
     )
-    await ensure_topics(kafka_bootstrap, [*hub_topics(settings), *api_topics(settings)], settings)
-    await ensure_assignment_topic(kafka_bootstrap, settings)
+    await ensure_topics(kafka, [*hub_topics(settings), *api_topics(settings)], settings)
+    await ensure_assignment_topic(kafka, settings)
     replay = await aiohttp_server(zooniverse_app())
     names = _names()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
         {
-            "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            **kafka.environment(),
             "HUB_STREAM__TOPIC_PREFIX": unique_name,
             "HUB_API__WORKER_SLOTS": str(SLOTS),
             "HUB_API__WORKER_SESSION_TIMEOUT_MS": str(SESSION_TIMEOUT_MS),
@@ -91,10 +92,10 @@ async def test_a_killed_workers_connectors_move_to_the_other(
             "HUB_LOG_FORMAT": "json",
         }
     )
-    kafka = KafkaRegistry(kafka_bootstrap, settings)
+    tables = KafkaRegistry(kafka, settings)
     logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
     procs: list[subprocess.Popen[bytes]] = []
-    async with kafka.running(refresh_s=3600) as registry:
+    async with tables.running(refresh_s=3600) as registry:
         for name in names:
             record = ConnectorRecord(
                 name=name,
@@ -117,7 +118,7 @@ async def test_a_killed_workers_connectors_move_to_the_other(
                     and sorted(n for w in live for n in w.connectors) == names
                 )
 
-            await _wait(shared, kafka, "two workers sharing the six connectors", logs)
+            await _wait(shared, tables, "two workers sharing the six connectors", logs)
             victim = next(w for w in workers() if w.pid == procs[0].pid)
             survivor = next(w for w in workers() if w.pid == procs[1].pid)
             assert 0 < len(victim.connectors) < len(names)
@@ -144,7 +145,7 @@ async def test_a_killed_workers_connectors_move_to_the_other(
                         done.add(name)
                 return done == set(names)
 
-            await _wait(taken_over, kafka, "the survivor to run all six connectors", logs)
+            await _wait(taken_over, tables, "the survivor to run all six connectors", logs)
             moved = set(victim.connectors)
             assert moved <= done
         finally:

@@ -20,6 +20,7 @@ from hub.connectors import HttpClient, build_connector
 from hub.schema.anonymise import Pseudonymiser
 from hub.schema.validation import validate_bytes
 from hub.stream.changes import read_topics
+from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import run_sync
 from hub.stream.topics import ENTITY_TYPES, entity_topic, raw_topic
 from tests.connectors.conformance import SCENARIOS
@@ -45,7 +46,7 @@ async def _no_sleep(_s: float) -> None:
 
 @pytest.mark.parametrize("connector_type", sorted(PORTALS))
 async def test_a_sync_publishes_valid_records(
-    connector_type: str, aiohttp_server: Any, kafka_bootstrap: str, unique_name: str
+    connector_type: str, aiohttp_server: Any, kafka: KafkaClients, unique_name: str
 ) -> None:
     """Every record of the replayed platform is published once, validates, and none is dead-lettered."""
     scenario = SCENARIOS[connector_type]
@@ -60,11 +61,11 @@ async def test_a_sync_publishes_valid_records(
             http=HttpClient(session, sleep=_no_sleep),
             pseudonymiser=pseudonymiser,
         )
-        summary = await run_sync(connector_type, connector, bootstrap=kafka_bootstrap, settings=settings)
+        summary = await run_sync(connector_type, connector, kafka=kafka, settings=settings)
     assert summary.dead_lettered == 0
     assert summary.published > 0
 
-    messages = await read_topics(kafka_bootstrap, [entity_topic(settings, entity) for entity in ENTITY_TYPES])
+    messages = await read_topics(kafka, [entity_topic(settings, entity) for entity in ENTITY_TYPES])
     per_topic = Counter(m.topic.split(".")[-2] for m in messages)
     assert set(per_topic) >= expected_topics, per_topic
     assert sum(per_topic.values()) == summary.published
@@ -73,5 +74,5 @@ async def test_a_sync_publishes_valid_records(
         report = validate_bytes(message.value)
         statuses = {record.status for record in report.records}
         assert statuses <= {"complete", "partial"}, (message.key_text, report.records)
-    raw = await read_topics(kafka_bootstrap, [raw_topic(settings, platform)])
+    raw = await read_topics(kafka, [raw_topic(settings, platform)])
     assert len(raw) == summary.fetched

@@ -13,6 +13,7 @@ import aiohttp
 
 from hub.config import HubSettings, StreamSettings
 from hub.connectors import Batch
+from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import SyncSummary, run_sync
 from tests.stream.fakes import FakeConnector, http_client, row
 
@@ -28,7 +29,7 @@ class SlowFakeConnector(FakeConnector):
             yield batch
 
 
-async def main(bootstrap: str, prefix: str, count: int, page_size: int, delay_s: float) -> None:
+async def main(kafka: KafkaClients, prefix: str, count: int, page_size: int, delay_s: float) -> None:
     settings = HubSettings(stream=StreamSettings(topic_prefix=prefix))
 
     def progress(summary: SyncSummary) -> None:
@@ -39,10 +40,11 @@ async def main(bootstrap: str, prefix: str, count: int, page_size: int, delay_s:
         rows = [row(i, notes="n" * 4000) for i in range(1, count + 1)]
         connector = SlowFakeConnector(rows, http=http_client(session), page_size=page_size)
         connector.delay_s = delay_s
-        summary = await run_sync("crashy", connector, bootstrap=bootstrap, settings=settings, progress=progress)
+        summary = await run_sync("crashy", connector, kafka=kafka, settings=settings, progress=progress)
     print(f"done fetched {summary.fetched} published {summary.published} unchanged {summary.unchanged}", flush=True)
 
 
 if __name__ == "__main__":
-    bootstrap, prefix, count, page_size, delay_s = sys.argv[1:6]
-    asyncio.run(main(bootstrap, prefix, int(count), int(page_size), float(delay_s)))
+    prefix, count, page_size, delay_s = sys.argv[1:5]
+    # The parent passes the cluster and its credentials as HUB_KAFKA_* variables, as it would to any hub process.
+    asyncio.run(main(KafkaClients.from_settings(HubSettings()), prefix, int(count), int(page_size), float(delay_s)))

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
 from click.testing import CliRunner
 
 from hub.cli import main
 from hub.config import StreamSettings
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ensure_topics, hub_topics
 from tests.dump.records import platform, project
 
 pytestmark = pytest.mark.integration
 
 
-async def _publish(bootstrap: str, prefix: str) -> None:
-    await ensure_topics(bootstrap, hub_topics(StreamSettings(topic_prefix=prefix)), StreamSettings(topic_prefix=prefix))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, transactional_id=f"{prefix}-tx", acks="all")
+async def _publish(kafka: KafkaClients, prefix: str) -> None:
+    await ensure_topics(kafka, hub_topics(StreamSettings(topic_prefix=prefix)), StreamSettings(topic_prefix=prefix))
+    producer = kafka.transactional_producer(f"{prefix}-tx")
     await producer.start()
     try:
         async with producer.transaction():
@@ -39,11 +39,12 @@ async def _publish(bootstrap: str, prefix: str) -> None:
 
 
 def test_dump_catch_up_then_write(
-    kafka_bootstrap: str, unique_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kafka: KafkaClients, unique_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """hub dump --catch-up reads the topics to their end, then dumps exactly the live records."""
-    asyncio.run(_publish(kafka_bootstrap, unique_name))
-    monkeypatch.setenv("HUB_KAFKA_BOOTSTRAP", kafka_bootstrap)
+    asyncio.run(_publish(kafka, unique_name))
+    for name, value in kafka.environment().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("HUB_STREAM__TOPIC_PREFIX", unique_name)
     monkeypatch.setenv("HUB_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("HUB_LOG_FORMAT", "json")

@@ -18,6 +18,7 @@ from hub.dump.http import routes, setup
 from hub.dump.links import LinkService, decisions_topic, decisions_topic_spec, match_and_publish, read_table
 from hub.dump.store import Change, HubStore
 from hub.schema import Link, Project
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ensure_topics, entity_topic, hub_topics
 from tests.dump.records import project
 
@@ -46,21 +47,18 @@ def _listings() -> list[Project]:
 
 
 async def test_rejected_links_stay_rejected_and_confirmed_ones_stay_confirmed(
-    kafka_bootstrap: str, unique_name: str, aiohttp_client: ClientFactory, tmp_path: Path
+    kafka: KafkaClients, unique_name: str, aiohttp_client: ClientFactory, tmp_path: Path
 ) -> None:
     """Matcher runs publish only changes; a rejection withdraws the link for good; a confirmation sticks."""
     settings = HubSettings(stream=StreamSettings(topic_prefix=unique_name), dump=DumpSettings(output_dir=tmp_path))
-    await ensure_topics(
-        kafka_bootstrap, [*hub_topics(settings.stream), decisions_topic_spec(settings)], settings.stream
-    )
+    await ensure_topics(kafka, [*hub_topics(settings.stream), decisions_topic_spec(settings)], settings.stream)
     links_topic = entity_topic(settings, "links")
     store = _store(_listings())
-    async with LinkService(settings, kafka_bootstrap, transactional_id=f"{unique_name}-matcher") as service:
+    async with LinkService(settings, kafka, transactional_id=f"{unique_name}-matcher") as service:
         first = await match_and_publish(store, service)
         assert (first.published, first.unchanged, first.withdrawn) == (2, 0, 0)
         published = {
-            iri: Link.from_jsonld(orjson.loads(v))
-            for iri, v in (await read_table(kafka_bootstrap, links_topic)).items()
+            iri: Link.from_jsonld(orjson.loads(v)) for iri, v in (await read_table(kafka, links_topic)).items()
         }
         assert len(published) == 2
         by_name = {
@@ -92,18 +90,18 @@ async def test_rejected_links_stay_rejected_and_confirmed_ones_stay_confirmed(
         assert unknown.status == 404
         assert "no link" in (await unknown.json())["detail"]
 
-        table = await read_table(kafka_bootstrap, links_topic)
+        table = await read_table(kafka, links_topic)
         assert penguin.iri not in table
         confirmed_link = Link.from_jsonld(orjson.loads(table[lichen.iri]))
         assert confirmed_link.score == 1.0
         assert confirmed_link.evidence[-1] == "confirmed by an operator"
-        decisions = await read_table(kafka_bootstrap, decisions_topic(settings))
+        decisions = await read_table(kafka, decisions_topic(settings))
         assert orjson.loads(decisions[penguin.iri])["note"] == "different projects"
 
         # Later runs neither bring the rejected link back nor overwrite the confirmation.
         later = await match_and_publish(store, service)
         assert (later.published, later.kept_rejected, later.withdrawn) == (0, 1, 0)
-        table = await read_table(kafka_bootstrap, links_topic)
+        table = await read_table(kafka, links_topic)
         assert set(table) == {lichen.iri}
         assert Link.from_jsonld(orjson.loads(table[lichen.iri])).score == 1.0
 
@@ -113,15 +111,13 @@ async def test_rejected_links_stay_rejected_and_confirmed_ones_stay_confirmed(
         assert "was rejected" in (await late.json())["detail"]
 
 
-async def test_links_no_longer_proposed_are_withdrawn(kafka_bootstrap: str, unique_name: str) -> None:
+async def test_links_no_longer_proposed_are_withdrawn(kafka: KafkaClients, unique_name: str) -> None:
     """When the evidence for a link goes away, the matcher withdraws its own link with a tombstone."""
     settings = HubSettings(stream=StreamSettings(topic_prefix=unique_name))
-    await ensure_topics(
-        kafka_bootstrap, [*hub_topics(settings.stream), decisions_topic_spec(settings)], settings.stream
-    )
-    async with LinkService(settings, kafka_bootstrap, transactional_id=f"{unique_name}-matcher") as service:
+    await ensure_topics(kafka, [*hub_topics(settings.stream), decisions_topic_spec(settings)], settings.stream)
+    async with LinkService(settings, kafka, transactional_id=f"{unique_name}-matcher") as service:
         assert (await match_and_publish(_store(_listings()), service)).published == 2
         renamed = [*_listings()[:3], project("scistarter", "g-2", "Moss Count", url="https://moss.example.org/")]
         report = await match_and_publish(_store(renamed), service)
         assert (report.published, report.unchanged, report.withdrawn) == (0, 1, 1)
-        assert len(await read_table(kafka_bootstrap, entity_topic(settings, "links"))) == 1
+        assert len(await read_table(kafka, entity_topic(settings, "links"))) == 1

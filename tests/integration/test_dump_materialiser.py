@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pyoxigraph as ox
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 
 from hub.config import HubSettings, StreamSettings
 from hub.dump.expand import ExpandedRecord, expand_records
@@ -19,16 +19,17 @@ from hub.dump.materialiser import Materialiser, materialised_topics
 from hub.dump.store import STATE_GRAPH, Change, HubStore
 from hub.errors import DumpError
 from hub.schema import HubModel
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ensure_topics, hub_topics
 from tests.dump.records import canonical, expected_dataset, link, platform, project, statistics
 
 pytestmark = pytest.mark.integration
 
 
-async def _publish(bootstrap: str, transactional_id: str, messages: Sequence[tuple[str, str, bytes | None]]) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, transactional_id=transactional_id, enable_idempotence=True, acks="all"
-    )
+async def _publish(
+    kafka: KafkaClients, transactional_id: str, messages: Sequence[tuple[str, str, bytes | None]]
+) -> None:
+    producer = kafka.transactional_producer(transactional_id)
     await producer.start()
     try:
         async with producer.transaction():
@@ -38,8 +39,8 @@ async def _publish(bootstrap: str, transactional_id: str, messages: Sequence[tup
         await producer.stop()
 
 
-async def _publish_aborted(bootstrap: str, transactional_id: str, topic: str, record: HubModel) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, transactional_id=transactional_id, acks="all")
+async def _publish_aborted(kafka: KafkaClients, transactional_id: str, topic: str, record: HubModel) -> None:
+    producer = kafka.transactional_producer(transactional_id)
     await producer.start()
     try:
         await producer.begin_transaction()
@@ -49,9 +50,9 @@ async def _publish_aborted(bootstrap: str, transactional_id: str, topic: str, re
         await producer.stop()
 
 
-async def _compacted_view(bootstrap: str, topics: list[str]) -> ox.Dataset:
+async def _compacted_view(kafka: KafkaClients, topics: list[str]) -> ox.Dataset:
     """What log compaction would keep: the last committed value of every key, tombstones dropped, as RDF."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False)
+    consumer = kafka.committed_consumer()
     await consumer.start()
     latest: dict[tuple[str, bytes], bytes | None] = {}
     try:
@@ -72,8 +73,8 @@ def _store_view(store: HubStore) -> ox.Dataset:
     return canonical([q for q in store.record_quads() if q.graph_name != STATE_GRAPH])
 
 
-async def _materialise(store: HubStore, bootstrap: str, settings: HubSettings) -> Materialiser:
-    materialiser = Materialiser(store, bootstrap=bootstrap, topics=materialised_topics(settings), batch_max_records=3)
+async def _materialise(store: HubStore, kafka: KafkaClients, settings: HubSettings) -> Materialiser:
+    materialiser = Materialiser(store, kafka=kafka, topics=materialised_topics(settings), batch_max_records=3)
     await materialiser.start()
     try:
         await materialiser.catch_up(timeout_s=60)
@@ -83,11 +84,11 @@ async def _materialise(store: HubStore, bootstrap: str, settings: HubSettings) -
 
 
 async def test_store_follows_the_compacted_topics_through_restarts_and_a_rebuild(
-    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+    kafka: KafkaClients, unique_name: str, tmp_path: Path
 ) -> None:
     """Upserts, tombstones, an aborted transaction, restarts and a deleted store all end equal to the topics."""
     settings = HubSettings(stream=StreamSettings(topic_prefix=unique_name))
-    await ensure_topics(kafka_bootstrap, hub_topics(settings.stream), settings.stream)
+    await ensure_topics(kafka, hub_topics(settings.stream), settings.stream)
     projects, links, stats, platforms = (
         f"{unique_name}.{e}.v1" for e in ("projects", "links", "statistics", "platforms")
     )
@@ -108,12 +109,12 @@ async def test_store_follows_the_compacted_topics_through_restarts_and_a_rebuild
         ),
         (links, link(a.iri, b.iri).iri, link(a.iri, b.iri).to_jsonld_bytes()),
     ]
-    await _publish(kafka_bootstrap, f"{unique_name}-tx1", first)
+    await _publish(kafka, f"{unique_name}-tx1", first)
     store_dir = tmp_path / "store"
     store = HubStore(store_dir)
-    materialiser = await _materialise(store, kafka_bootstrap, settings)
+    materialiser = await _materialise(store, kafka, settings)
     assert materialiser.applied_records == 5
-    assert _store_view(store) == await _compacted_view(kafka_bootstrap, materialised_topics(settings))
+    assert _store_view(store) == await _compacted_view(kafka, materialised_topics(settings))
     # A new store is filled by the bulk rebuild, which stores each partition's position: past the commit marker.
     assert store.offsets()[(projects, 0)] == 3
 
@@ -121,7 +122,7 @@ async def test_store_follows_the_compacted_topics_through_restarts_and_a_rebuild
     a2 = project("scistarter", "a", "Alpha renamed", url="https://alpha.example.org/")
     feb = statistics("zooniverse", "9", 2, 25)
     await _publish(
-        kafka_bootstrap,
+        kafka,
         f"{unique_name}-tx2",
         [
             (projects, a2.iri, a2.to_jsonld_bytes()),
@@ -130,11 +131,11 @@ async def test_store_follows_the_compacted_topics_through_restarts_and_a_rebuild
             (links, link(a.iri, b.iri).iri, None),
         ],
     )
-    await _publish_aborted(kafka_bootstrap, f"{unique_name}-tx3", projects, project("scistarter", "ghost", "Aborted"))
-    restarted = await _materialise(store, kafka_bootstrap, settings)
+    await _publish_aborted(kafka, f"{unique_name}-tx3", projects, project("scistarter", "ghost", "Aborted"))
+    restarted = await _materialise(store, kafka, settings)
     # Only the four new committed records were read again: nothing lost, nothing applied twice.
     assert restarted.applied_records == 4
-    expected = await _compacted_view(kafka_bootstrap, materialised_topics(settings))
+    expected = await _compacted_view(kafka, materialised_topics(settings))
     assert _store_view(store) == expected
     graphs = {g.value for g in store.record_graphs()}
     assert a2.iri in graphs
@@ -142,7 +143,7 @@ async def test_store_follows_the_compacted_topics_through_restarts_and_a_rebuild
     assert "https://w3id.org/citsci-hub/id/project/scistarter/ghost" not in graphs
 
     # A restart with nothing new applies nothing.
-    idle = await _materialise(store, kafka_bootstrap, settings)
+    idle = await _materialise(store, kafka, settings)
     assert idle.applied_records == 0
     assert _store_view(store) == expected
 
@@ -151,34 +152,32 @@ async def test_store_follows_the_compacted_topics_through_restarts_and_a_rebuild
     gc.collect()
     shutil.rmtree(store_dir)
     rebuilt_store = HubStore(store_dir)
-    rebuilt = await _materialise(rebuilt_store, kafka_bootstrap, settings)
+    rebuilt = await _materialise(rebuilt_store, kafka, settings)
     assert rebuilt.applied_records == 9
     assert _store_view(rebuilt_store) == expected
 
 
-async def test_missing_topics_are_reported_by_name(kafka_bootstrap: str, unique_name: str) -> None:
+async def test_missing_topics_are_reported_by_name(kafka: KafkaClients, unique_name: str) -> None:
     """A materialiser started before the hub's topics exist says which topic is missing and how to create it."""
-    materialiser = Materialiser(HubStore(None), bootstrap=kafka_bootstrap, topics=[f"{unique_name}.projects.v1"])
+    materialiser = Materialiser(HubStore(None), kafka=kafka, topics=[f"{unique_name}.projects.v1"])
     with pytest.raises(DumpError, match=rf"'{unique_name}.projects.v1' does not exist .*hub up"):
         await materialiser.start(topic_wait_s=1)
     await materialiser.stop()
 
 
 async def test_an_interrupted_rebuild_starts_again_from_nothing(
-    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+    kafka: KafkaClients, unique_name: str, tmp_path: Path
 ) -> None:
     """Records without offsets (a bulk rebuild cut short) are cleared, and the rebuild gives the topics' state."""
     settings = HubSettings(stream=StreamSettings(topic_prefix=unique_name))
-    await ensure_topics(kafka_bootstrap, hub_topics(settings.stream), settings.stream)
+    await ensure_topics(kafka, hub_topics(settings.stream), settings.stream)
     kept = project("zooniverse", "1", "Kept")
-    await _publish(
-        kafka_bootstrap, f"{unique_name}-tx", [(f"{unique_name}.projects.v1", kept.iri, kept.to_jsonld_bytes())]
-    )
+    await _publish(kafka, f"{unique_name}-tx", [(f"{unique_name}.projects.v1", kept.iri, kept.to_jsonld_bytes())])
     store = HubStore(tmp_path / "store")
     stale = project("zooniverse", "2", "Half-loaded before a crash")
     store.bulk_add(to_changes_for([stale]))
     assert store.offsets() == {}
-    await _materialise(store, kafka_bootstrap, settings)
+    await _materialise(store, kafka, settings)
     assert _store_view(store) == expected_dataset([kept])
     assert store.offsets()[(f"{unique_name}.projects.v1", 0)] == 2
 

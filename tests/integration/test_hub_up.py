@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hub.localkafka import _process_alive
+from hub.stream.kafka import KafkaClients
 
 pytestmark = pytest.mark.integration
 
@@ -44,8 +45,8 @@ def _wait_for_event(proc: subprocess.Popen[str], event: str, timeout_s: float) -
     pytest.fail(f"hub up did not log {event} within {timeout_s}s")
 
 
-def test_hub_up_runs_its_broker_and_ctrl_c_stops_everything(tmp_path: Path, kafka_bootstrap: str) -> None:
-    # kafka_bootstrap is requested only so that a CI run without Java fails here too, like the other tests.
+def test_hub_up_runs_its_broker_and_ctrl_c_stops_everything(tmp_path: Path, kafka: KafkaClients) -> None:
+    # kafka is requested only so that a CI run without Java fails here too, like the other tests.
     env = _env(tmp_path / "state")
     proc = subprocess.Popen(  # noqa: S603
         [*_HUB, "up"], env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
@@ -80,7 +81,7 @@ def test_hub_up_runs_its_broker_and_ctrl_c_stops_everything(tmp_path: Path, kafk
         subprocess.run([*_HUB, "kafka", "stop"], env=env, capture_output=True, check=False)  # noqa: S603
 
 
-def test_kafka_start_is_idempotent_and_stop_leaves_no_process(tmp_path: Path, kafka_bootstrap: str) -> None:
+def test_kafka_start_is_idempotent_and_stop_leaves_no_process(tmp_path: Path, kafka: KafkaClients) -> None:
     env = _env(tmp_path / "state")
     first = subprocess.run([*_HUB, "kafka", "start"], env=env, capture_output=True, text=True, check=True)  # noqa: S603
     try:

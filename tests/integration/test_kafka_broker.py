@@ -6,17 +6,17 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
 from hub.config import StreamSettings
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ensure_topics, hub_topics
 
 pytestmark = pytest.mark.integration
 
 
-async def _create_topic(bootstrap: str, name: str, configs: dict[str, str] | None = None) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _create_topic(kafka: KafkaClients, name: str, configs: dict[str, str] | None = None) -> None:
+    admin = kafka.admin()
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, 1, 1, topic_configs=configs or {})])
@@ -25,15 +25,8 @@ async def _create_topic(bootstrap: str, name: str, configs: dict[str, str] | Non
         await admin.close()
 
 
-async def _read_all(bootstrap: str, topic: str, group: str, *, expected: int) -> list[tuple[bytes, bytes]]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=group,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-        enable_auto_commit=False,
-    )
+async def _read_all(kafka: KafkaClients, topic: str, group: str, *, expected: int) -> list[tuple[bytes, bytes]]:
+    consumer = kafka.group_consumer(topic, group_id=group)
     await consumer.start()
     seen: list[tuple[bytes, bytes]] = []
     try:
@@ -50,9 +43,9 @@ async def _read_all(bootstrap: str, topic: str, group: str, *, expected: int) ->
     return seen
 
 
-def test_broker_is_apache_kafka_from_maven_central(kafka_bootstrap: str) -> None:
+def test_broker_is_apache_kafka_from_maven_central(kafka: KafkaClients) -> None:
     """The broker process runs kafka.Kafka with the kafka_2.13 jar from Maven Central on its classpath."""
-    port = kafka_bootstrap.rsplit(":", 1)[1]
+    port = kafka.bootstrap.rsplit(":", 1)[1]
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -73,10 +66,10 @@ def test_broker_is_apache_kafka_from_maven_central(kafka_bootstrap: str) -> None
     pytest.skip("the broker at HUB_KAFKA_BOOTSTRAP is not a local process; nothing to inspect")
 
 
-async def test_idempotent_producer_round_trips_through_a_consumer_group(kafka_bootstrap: str, unique_name: str) -> None:
+async def test_idempotent_producer_round_trips_through_a_consumer_group(kafka: KafkaClients, unique_name: str) -> None:
     """Records produced idempotently with acks=all come back once each, in order, to a consumer group."""
-    await _create_topic(kafka_bootstrap, unique_name)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True, acks="all")
+    await _create_topic(kafka, unique_name)
+    producer = kafka.producer()
     await producer.start()
     try:
         for i in range(20):
@@ -84,14 +77,14 @@ async def test_idempotent_producer_round_trips_through_a_consumer_group(kafka_bo
         await producer.flush()
     finally:
         await producer.stop()
-    seen = await _read_all(kafka_bootstrap, unique_name, f"{unique_name}-group", expected=20)
+    seen = await _read_all(kafka, unique_name, f"{unique_name}-group", expected=20)
     assert seen == [(f"key-{i}".encode(), f"value-{i}".encode()) for i in range(20)]
 
 
-async def test_read_committed_consumer_never_sees_aborted_messages(kafka_bootstrap: str, unique_name: str) -> None:
+async def test_read_committed_consumer_never_sees_aborted_messages(kafka: KafkaClients, unique_name: str) -> None:
     """A transaction that is aborted leaves nothing visible to read_committed; committed ones arrive whole."""
-    await _create_topic(kafka_bootstrap, unique_name)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, transactional_id=f"{unique_name}-tx")
+    await _create_topic(kafka, unique_name)
+    producer = kafka.transactional_producer(f"{unique_name}-tx")
     await producer.start()
     try:
         async with producer.transaction():
@@ -105,17 +98,17 @@ async def test_read_committed_consumer_never_sees_aborted_messages(kafka_bootstr
             await producer.send(unique_name, b"third", key=b"e")
     finally:
         await producer.stop()
-    seen = await _read_all(kafka_bootstrap, unique_name, f"{unique_name}-group", expected=3)
+    seen = await _read_all(kafka, unique_name, f"{unique_name}-group", expected=3)
     assert seen == [(b"a", b"first"), (b"b", b"second"), (b"e", b"third")]
 
 
-async def test_hub_topics_are_created_with_their_policies_and_rechecked(kafka_bootstrap: str, unique_name: str) -> None:
+async def test_hub_topics_are_created_with_their_policies_and_rechecked(kafka: KafkaClients, unique_name: str) -> None:
     """ensure_topics creates the whole layout once, then finds it all present with matching configs."""
     settings = StreamSettings(topic_prefix=unique_name)
     specs = hub_topics(settings)
-    first = await ensure_topics(kafka_bootstrap, specs, settings)
+    first = await ensure_topics(kafka, specs, settings)
     assert sorted(first.created) == sorted(spec.name for spec in specs)
-    second = await ensure_topics(kafka_bootstrap, specs, settings)
+    second = await ensure_topics(kafka, specs, settings)
     assert second.created == []
     assert sorted(second.existing) == sorted(spec.name for spec in specs)
     assert second.mismatched == {}

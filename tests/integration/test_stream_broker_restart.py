@@ -19,6 +19,7 @@ from hub.config import HubSettings, LocalKafkaSettings, StreamSettings
 from hub.errors import KafkaDeployError
 from hub.localkafka import LocalKafka
 from hub.stream.changes import read_topics
+from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import SyncSummary, run_sync
 from hub.stream.state import CursorRecord
 from hub.stream.topics import entity_topic, internal_topic
@@ -38,8 +39,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(params=["graceful", "crash"])
-def own_broker(request: pytest.FixtureRequest, tmp_path: Path, kafka_bootstrap: str) -> Iterator[LocalKafka]:
-    """A broker of this test's own (``kafka_bootstrap`` is requested only so the Kafka jars are there).
+def own_broker(request: pytest.FixtureRequest, tmp_path: Path, kafka: KafkaClients) -> Iterator[LocalKafka]:
+    """A broker of this test's own (``kafka`` is requested only so the Kafka jars are there).
 
     ``graceful`` stops it with SIGTERM and waits; ``crash`` sends SIGKILL 50 ms after SIGTERM, long before Kafka's
     controlled shutdown is done, so the broker dies with transactions open, as in a power cut.
@@ -68,7 +69,7 @@ async def test_sync_survives_a_broker_restart(own_broker: LocalKafka, session: a
     """Stop (or kill) and restart the broker after a few batches: the sync completes, every record there once."""
     info = own_broker.status()
     assert info is not None
-    bootstrap = info.bootstrap
+    kafka = KafkaClients(info.bootstrap)
     settings = HubSettings(stream=StreamSettings(topic_prefix="restart"))
     connector = SlowFakeConnector([row(i) for i in range(1, COUNT + 1)], http=http_client(session), page_size=PAGE)
     connector.delay_s = 0.05
@@ -78,9 +79,7 @@ async def test_sync_survives_a_broker_restart(own_broker: LocalKafka, session: a
         if summary.batches >= 5:
             committed.set()
 
-    sync = asyncio.create_task(
-        run_sync("restarty", connector, bootstrap=bootstrap, settings=settings, progress=progress)
-    )
+    sync = asyncio.create_task(run_sync("restarty", connector, kafka=kafka, settings=settings, progress=progress))
     await asyncio.wait_for(committed.wait(), 60)
     await asyncio.to_thread(own_broker.stop)
     assert not sync.done(), "the sync finished before the broker went down; slow it down"
@@ -90,11 +89,11 @@ async def test_sync_survives_a_broker_restart(own_broker: LocalKafka, session: a
     assert (summary.fetched, summary.published, summary.batches) == (COUNT, COUNT, COUNT // PAGE)
     print(f"transactions retried across the restart: {summary.retries}")
 
-    projects = await read_topics(bootstrap, [entity_topic(settings, "projects")])
+    projects = await read_topics(kafka, [entity_topic(settings, "projects")])
     assert [m.key_text for m in projects] == [BASE + str(i) for i in range(1, COUNT + 1)]
     cursors = [
         CursorRecord.model_validate_json(m.value)
-        for m in await read_topics(bootstrap, [internal_topic(settings, "cursors")])
+        for m in await read_topics(kafka, [internal_topic(settings, "cursors")])
         if m.value is not None
     ]
     assert [c.batches for c in cursors] == list(range(1, COUNT // PAGE + 1))

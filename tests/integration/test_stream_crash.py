@@ -15,10 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from hub.config import StreamSettings
 from hub.stream.changes import read_topics
+from hub.stream.kafka import KafkaClients
 from hub.stream.state import CursorRecord
 from hub.stream.topics import entity_topic, internal_topic, raw_topic
 from tests.stream.fakes import BASE
@@ -30,12 +31,11 @@ COUNT = 4000
 PAGE = 250
 
 
-async def _start_child(bootstrap: str, prefix: str) -> asyncio.subprocess.Process:
+async def _start_child(kafka: KafkaClients, prefix: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tests.integration.stream_sync_child",
-        bootstrap,
         prefix,
         str(COUNT),
         str(PAGE),
@@ -43,13 +43,13 @@ async def _start_child(bootstrap: str, prefix: str) -> asyncio.subprocess.Proces
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, **kafka.environment(), "PYTHONPATH": str(ROOT)},
     )
 
 
-async def _run_until_batches_then_kill(bootstrap: str, prefix: str, batches: int, extra_s: float) -> int:
+async def _run_until_batches_then_kill(kafka: KafkaClients, prefix: str, batches: int, extra_s: float) -> int:
     """Start a sync, wait until it reports ``batches`` more commits, wait ``extra_s``, SIGKILL it."""
-    child = await _start_child(bootstrap, prefix)
+    child = await _start_child(kafka, prefix)
     assert child.stdout is not None
     seen = 0
     async with asyncio.timeout(60):
@@ -64,11 +64,11 @@ async def _run_until_batches_then_kill(bootstrap: str, prefix: str, batches: int
     return seen
 
 
-async def _open_transaction(bootstrap: str, topic: str) -> bool:
+async def _open_transaction(kafka: KafkaClients, topic: str) -> bool:
     """Whether a transaction holds uncommitted records on the topic (high watermark past the stable offset)."""
     tp = TopicPartition(topic, 0)
-    uncommitted = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
-    committed = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    uncommitted = kafka.committed_consumer(isolation_level="read_uncommitted")
+    committed = kafka.committed_consumer()
     await uncommitted.start()
     await committed.start()
     try:
@@ -78,7 +78,7 @@ async def _open_transaction(bootstrap: str, topic: str) -> bool:
         await committed.stop()
 
 
-async def _kill_inside_a_transaction(bootstrap: str, prefix: str, topic: str) -> bool:
+async def _kill_inside_a_transaction(kafka: KafkaClients, prefix: str, topic: str) -> bool:
     """Start a sync, SIGKILL it as soon as a transaction is seen open; True when it was still open after the kill.
 
     The topics exist already (earlier runs made them), so watching starts at once and the kill usually lands in
@@ -87,11 +87,11 @@ async def _kill_inside_a_transaction(bootstrap: str, prefix: str, topic: str) ->
     A transaction a killed producer left open stays open until the next producer with its id starts, so the check
     after the kill is exact even though the kill itself races with the commit.
     """
-    child = await _start_child(bootstrap, prefix)
+    child = await _start_child(kafka, prefix)
     assert child.stdout is not None
     tp = TopicPartition(topic, 0)
-    uncommitted = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
-    committed = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    uncommitted = kafka.committed_consumer(isolation_level="read_uncommitted")
+    committed = kafka.committed_consumer()
     await uncommitted.start()
     await committed.start()
     try:
@@ -106,36 +106,36 @@ async def _kill_inside_a_transaction(bootstrap: str, prefix: str, topic: str) ->
         return False
     child.send_signal(signal.SIGKILL)
     await child.wait()
-    return await _open_transaction(bootstrap, topic)
+    return await _open_transaction(kafka, topic)
 
 
-async def test_sigkill_at_several_points_loses_and_doubles_nothing(kafka_bootstrap: str, unique_name: str) -> None:
+async def test_sigkill_at_several_points_loses_and_doubles_nothing(kafka: KafkaClients, unique_name: str) -> None:
     """Kills between and inside transactions, then a run to the end: every record once, one cursor per batch."""
     settings = StreamSettings(topic_prefix=unique_name)
     rng = random.Random(6)
     for _ in range(2):
-        await _run_until_batches_then_kill(kafka_bootstrap, unique_name, rng.randint(1, 3), rng.uniform(0, 0.03))
+        await _run_until_batches_then_kill(kafka, unique_name, rng.randint(1, 3), rng.uniform(0, 0.03))
     inside = 0
     for _ in range(6):  # the kill races the commit; a few tries give two kills inside a transaction
-        inside += await _kill_inside_a_transaction(kafka_bootstrap, unique_name, raw_topic(settings, "fake"))
+        inside += await _kill_inside_a_transaction(kafka, unique_name, raw_topic(settings, "fake"))
         if inside == 2:
             break
     assert inside == 2, "could not kill the sync inside a transaction"
-    child = await _start_child(kafka_bootstrap, unique_name)
+    child = await _start_child(kafka, unique_name)
     out, _ = await asyncio.wait_for(child.communicate(), 90)
     assert child.returncode == 0
     assert out.splitlines()[-1].startswith(b"done")
 
-    projects = await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")])
+    projects = await read_topics(kafka, [entity_topic(settings, "projects")])
     keys = [m.key_text for m in projects]
     assert keys == [BASE + str(i) for i in range(1, COUNT + 1)], "a record is missing, doubled or out of order"
-    raw = await read_topics(kafka_bootstrap, [raw_topic(settings, "fake")])
+    raw = await read_topics(kafka, [raw_topic(settings, "fake")])
     assert [m.key_text for m in raw] == [f"project:{i}" for i in range(1, COUNT + 1)]
     assert _aborted_records([m.offset for m in raw]) > 0, "the kills inside transactions left no aborted records"
 
     cursors = [
         CursorRecord.model_validate_json(m.value)
-        for m in await read_topics(kafka_bootstrap, [internal_topic(settings, "cursors")])
+        for m in await read_topics(kafka, [internal_topic(settings, "cursors")])
         if m.value is not None
     ]
     assert [c.batches for c in cursors] == list(range(1, COUNT // PAGE + 1)), "a batch committed twice or not at all"

@@ -10,6 +10,7 @@ import pytest
 from hub.config import HubSettings, StreamSettings
 from hub.stream.changes import read_topics
 from hub.stream.consume import Message
+from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import run_sync
 from hub.stream.state import CursorRecord, StateTable, StatusRecord
 from hub.stream.topics import dlq_topic, entity_topic, internal_topic, raw_topic
@@ -34,26 +35,26 @@ def _types(messages: list[Message]) -> list[tuple[str, str | None]]:
 
 
 async def test_sync_change_delete_and_dead_letter(
-    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector
+    kafka: KafkaClients, settings: HubSettings, connector: FakeConnector
 ) -> None:
     """First sync publishes all; a change gives one upsert; a removal one deleted event and one tombstone."""
     projects = entity_topic(settings, "projects")
-    first = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    first = await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     assert (first.fetched, first.published, first.unchanged, first.deleted, first.dead_lettered) == (250, 250, 0, 0, 0)
     assert first.batches == 3
-    after_first = await read_topics(kafka_bootstrap, [projects])
+    after_first = await read_topics(kafka, [projects])
     assert sorted(m.key_text for m in after_first) == sorted(BASE + str(i) for i in range(1, 251))
-    assert len(await read_topics(kafka_bootstrap, [raw_topic(settings, "fake")])) == 250
+    assert len(await read_topics(kafka, [raw_topic(settings, "fake")])) == 250
 
-    second = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    second = await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     assert (second.published, second.unchanged, second.deleted) == (0, 250, 0)
-    assert len(await read_topics(kafka_bootstrap, [projects])) == 250
+    assert len(await read_topics(kafka, [projects])) == 250
 
     connector.rows[41] = row(42, "A new title")
     del connector.rows[9]  # project 10 disappears from the platform
-    third = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    third = await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     assert (third.fetched, third.published, third.unchanged, third.deleted) == (249, 1, 248, 1)
-    new = (await read_topics(kafka_bootstrap, [projects]))[250:]
+    new = (await read_topics(kafka, [projects]))[250:]
     assert _types(new) == [
         (BASE + "42", "org.citsci.hub.project.upserted"),
         (BASE + "10", "org.citsci.hub.project.deleted"),
@@ -63,30 +64,30 @@ async def test_sync_change_delete_and_dead_letter(
     assert b"A new title" in new[0].value
     assert new[1].value is not None
     assert new[2].value is None
-    raw = await read_topics(kafka_bootstrap, [raw_topic(settings, "fake")])
+    raw = await read_topics(kafka, [raw_topic(settings, "fake")])
     assert [(m.key_text, m.value is None) for m in raw[250:]] == [("project:42", False), ("project:10", True)]
 
-    async with StateTable(kafka_bootstrap, internal_topic(settings, "cursors"), CursorRecord) as cursors:
+    async with StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord) as cursors:
         cursor = cursors.get("fake-1")
         assert cursor is not None
         assert cursor.cursor is None  # a complete snapshot starts over next time
         assert cursor.batches == 9
         assert cursor.records == 250 + 250 + 249
         assert cursor.sweep_seen == []
-    async with StateTable(kafka_bootstrap, internal_topic(settings, "status"), StatusRecord) as status:
+    async with StateTable(kafka, internal_topic(settings, "status"), StatusRecord) as status:
         last = status.get("fake-1")
         assert last is not None
         assert (last.state, last.deleted, last.published) == ("succeeded", 1, 1)
 
 
 async def test_malformed_record_goes_to_the_dlq_and_the_batch_is_published(
-    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector
+    kafka: KafkaClients, settings: HubSettings, connector: FakeConnector
 ) -> None:
     """One broken record is dead-lettered with its reason; the other 249 records of the sync are published."""
     connector.rows[120] = row(121, broken=True)
-    summary = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    summary = await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     assert (summary.published, summary.dead_lettered) == (249, 1)
-    dead = await read_topics(kafka_bootstrap, [dlq_topic(settings)])
+    dead = await read_topics(kafka, [dlq_topic(settings)])
     assert len(dead) == 1
     assert dead[0].key_text == "project:121"
     assert dead[0].header("ce_errorkind") == "mapping"
@@ -95,22 +96,22 @@ async def test_malformed_record_goes_to_the_dlq_and_the_batch_is_published(
     assert message is not None
     assert "title is missing" in message
     assert dead[0].value == b'{"id":"121","title":"Project 121","broken":true}'
-    published = {m.key_text for m in await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")])}
+    published = {m.key_text for m in await read_topics(kafka, [entity_topic(settings, "projects")])}
     assert len(published) == 249
     assert BASE + "121" not in published
     assert BASE + "122" in published
 
     # Still broken, same bytes: counted, not dead-lettered again. Broken differently: a new dead letter.
-    again = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    again = await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     assert (again.published, again.dead_lettered) == (0, 1)
     connector.rows[120] = row(121, "Other", broken=True)
-    other = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    other = await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     assert (other.published, other.dead_lettered) == (0, 1)
-    dead = await read_topics(kafka_bootstrap, [dlq_topic(settings)])
+    dead = await read_topics(kafka, [dlq_topic(settings)])
     assert [m.key_text for m in dead] == ["project:121", "project:121"]
     assert dead[1].value == b'{"id":"121","title":"Other","broken":true}'
 
     # The record still exists on the platform, so the sweep keeps nothing it never had and deletes nothing.
     connector.rows[120] = row(121)
-    fixed = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    fixed = await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     assert (fixed.published, fixed.deleted, fixed.dead_lettered) == (1, 0, 0)

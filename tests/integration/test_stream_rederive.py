@@ -18,6 +18,7 @@ from hub.connectors import RawRecord
 from hub.schema.base import HubModel
 from hub.stream.changes import read_topics
 from hub.stream.dlq import list_dead_letters, replay_dead_letters
+from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import run_sync
 from hub.stream.rederive import rederive_platform
 from hub.stream.topics import dlq_topic, entity_topic
@@ -49,33 +50,31 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def test_replay_platform_publishes_only_what_the_new_mapping_changes(
-    kafka_bootstrap: str, settings: HubSettings, session: aiohttp.ClientSession
+    kafka: KafkaClients, settings: HubSettings, session: aiohttp.ClientSession
 ) -> None:
     """Re-deriving 100 raw records with a mapping that changes 10 of them publishes exactly those 10."""
     old = FakeConnector([row(i) for i in range(1, 101)], http=http_client(session))
-    await run_sync("fake-1", old, bootstrap=kafka_bootstrap, settings=settings)
+    await run_sync("fake-1", old, kafka=kafka, settings=settings)
     new = FixedFakeConnector([], http=http_client(session))  # no rows: the platform is not asked
-    summary = await rederive_platform("fake", "fake-1", new, bootstrap=kafka_bootstrap, settings=settings)
+    summary = await rederive_platform("fake", "fake-1", new, kafka=kafka, settings=settings)
     assert (summary.records, summary.published, summary.unchanged, summary.dead_lettered) == (100, 10, 90, 0)
-    changed = (await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")]))[100:]
+    changed = (await read_topics(kafka, [entity_topic(settings, "projects")]))[100:]
     assert [m.key_text for m in changed] == [BASE + str(i) for i in range(10, 101, 10)]
     assert changed[0].value is not None
     assert orjson.loads(changed[0].value)["projectName"] == "PROJECT 10"
-    again = await rederive_platform("fake", "fake-1", new, bootstrap=kafka_bootstrap, settings=settings)
+    again = await rederive_platform("fake", "fake-1", new, kafka=kafka, settings=settings)
     assert (again.published, again.unchanged) == (0, 100)
 
 
 async def test_dead_letters_replay_after_a_fix(
-    kafka_bootstrap: str, settings: HubSettings, session: aiohttp.ClientSession
+    kafka: KafkaClients, settings: HubSettings, session: aiohttp.ClientSession
 ) -> None:
     """Two dead letters replayed with a fixed mapping are published and then listed as replayed."""
     rows = [row(i) for i in range(1, 21)]
     rows[3] = row(4, broken=True)
     rows[16] = row(17, broken=True)
-    await run_sync(
-        "fake-1", FakeConnector(rows, http=http_client(session)), bootstrap=kafka_bootstrap, settings=settings
-    )
-    letters = await list_dead_letters(kafka_bootstrap, settings)
+    await run_sync("fake-1", FakeConnector(rows, http=http_client(session)), kafka=kafka, settings=settings)
+    letters = await list_dead_letters(kafka, settings)
     assert [(letter.native_id, letter.error_kind, letter.connector) for letter in letters] == [
         ("4", "mapping", "fake-1"),
         ("17", "mapping", "fake-1"),
@@ -85,38 +84,37 @@ async def test_dead_letters_replay_after_a_fix(
         letters,
         "fake-1",
         FixedFakeConnector([], http=http_client(session)),
-        bootstrap=kafka_bootstrap,
+        kafka=kafka,
         settings=settings,
     )
     assert (summary.records, summary.published, summary.dead_lettered) == (2, 2, 0)
-    keys = [m.key_text for m in await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")])]
+    keys = [m.key_text for m in await read_topics(kafka, [entity_topic(settings, "projects")])]
     assert keys[-2:] == [BASE + "4", BASE + "17"]
-    assert await list_dead_letters(kafka_bootstrap, settings) == []
-    assert [
-        letter.replayed for letter in await list_dead_letters(kafka_bootstrap, settings, include_replayed=True)
-    ] == [
+    assert await list_dead_letters(kafka, settings) == []
+    assert [letter.replayed for letter in await list_dead_letters(kafka, settings, include_replayed=True)] == [
         True,
         True,
     ]
 
 
-async def _two_syncs(bootstrap: str, settings: HubSettings) -> None:
+async def _two_syncs(kafka: KafkaClients, settings: HubSettings) -> None:
     """Ten records with one broken, then the same without the first: a dead letter and a deletion."""
     async with aiohttp.ClientSession() as session:
         rows = [row(i) for i in range(1, 11)]
         rows[1] = row(2, broken=True)
         connector = FakeConnector(rows, http=http_client(session))
-        await run_sync("fake-1", connector, bootstrap=bootstrap, settings=settings)
+        await run_sync("fake-1", connector, kafka=kafka, settings=settings)
         del connector.rows[0]
-        await run_sync("fake-1", connector, bootstrap=bootstrap, settings=settings)
+        await run_sync("fake-1", connector, kafka=kafka, settings=settings)
 
 
 def test_operator_commands_show_dead_letters_and_tail_topics(
-    kafka_bootstrap: str, settings: HubSettings, monkeypatch: pytest.MonkeyPatch
+    kafka: KafkaClients, settings: HubSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`hub dlq list/show` explain the failure; `hub tail` prints each committed record, tombstones included."""
-    asyncio.run(_two_syncs(kafka_bootstrap, settings))
-    monkeypatch.setenv("HUB_KAFKA_BOOTSTRAP", kafka_bootstrap)
+    asyncio.run(_two_syncs(kafka, settings))
+    for name, value in kafka.environment().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("HUB_STREAM__TOPIC_PREFIX", settings.stream.topic_prefix)
     runner = CliRunner()
 
@@ -124,7 +122,7 @@ def test_operator_commands_show_dead_letters_and_tail_topics(
     assert listed.exit_code == 0, listed.output
     assert "project 2" in listed.output
     assert "title is missing" in listed.output
-    dead = asyncio.run(read_topics(kafka_bootstrap, [dlq_topic(settings)]))
+    dead = asyncio.run(read_topics(kafka, [dlq_topic(settings)]))
     assert len(dead) == 1  # the second sync met the same failure of the same bytes: not dead-lettered twice
     shown = runner.invoke(main, ["dlq", "show", f"0:{dead[0].offset}"])
     assert shown.exit_code == 0, shown.output
@@ -153,12 +151,12 @@ def test_operator_commands_show_dead_letters_and_tail_topics(
 
 
 async def test_example_partner_consumer_prints_records_deletions_and_tombstones(
-    kafka_bootstrap: str, settings: HubSettings, unique_name: str
+    kafka: KafkaClients, settings: HubSettings, unique_name: str
 ) -> None:
     """examples/partner_consumer.py, run as a partner would, prints every committed record with what happened."""
-    await _two_syncs(kafka_bootstrap, settings)
+    await _two_syncs(kafka, settings)
     child = await asyncio.create_subprocess_exec(
-        sys.executable, str(EXAMPLE), "--bootstrap", kafka_bootstrap, "--topic", entity_topic(settings, "projects"),
+        sys.executable, str(EXAMPLE), "--bootstrap", kafka.bootstrap, "--topic", entity_topic(settings, "projects"),
         "--group", f"{unique_name}-partner", "--from-beginning",
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip

@@ -11,6 +11,7 @@ import pytest
 from hub.config import HubSettings, StreamSettings
 from hub.stream.changes import read_topics
 from hub.stream.consume import Message
+from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import run_sync
 from hub.stream.router import PartnerRouter
 from hub.stream.state import PartnerSubscription, StateTable
@@ -38,9 +39,9 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 
 @pytest.fixture
-async def router(kafka_bootstrap: str, settings: HubSettings) -> AsyncIterator[PartnerRouter]:
-    await ensure_topics(kafka_bootstrap, hub_topics(settings), settings)
-    router = PartnerRouter(kafka_bootstrap, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
+async def router(kafka: KafkaClients, settings: HubSettings) -> AsyncIterator[PartnerRouter]:
+    await ensure_topics(kafka, hub_topics(settings), settings)
+    router = PartnerRouter(kafka, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
     stop = asyncio.Event()
     task = asyncio.create_task(router.run(stop))
     yield router
@@ -48,37 +49,37 @@ async def router(kafka_bootstrap: str, settings: HubSettings) -> AsyncIterator[P
     await asyncio.wait_for(task, 30)
 
 
-async def _wait_for(bootstrap: str, topic: str, count: int) -> list[Message]:
+async def _wait_for(kafka: KafkaClients, topic: str, count: int) -> list[Message]:
     """The partner topic's messages once it holds ``count`` (and, after a pause, still exactly ``count``)."""
     async with asyncio.timeout(60):
         while True:
             try:
-                messages = await read_topics(bootstrap, [topic])
+                messages = await read_topics(kafka, [topic])
             except Exception:  # noqa: BLE001 - the router creates the topic when it first sees the subscription
                 messages = []
             if len(messages) >= count:
                 break
             await asyncio.sleep(0.2)
     await asyncio.sleep(1.0)
-    messages = await read_topics(bootstrap, [topic])
+    messages = await read_topics(kafka, [topic])
     assert len(messages) == count, [(m.key_text, m.header("ce_type")) for m in messages]
     return messages
 
 
-async def _subscribe(bootstrap: str, settings: HubSettings, subscription: PartnerSubscription) -> None:
-    async with StateTable(bootstrap, internal_topic(settings, "partners"), PartnerSubscription) as table:
+async def _subscribe(kafka: KafkaClients, settings: HubSettings, subscription: PartnerSubscription) -> None:
+    async with StateTable(kafka, internal_topic(settings, "partners"), PartnerSubscription) as table:
         await table.put(subscription.key, subscription)
 
 
 async def test_router_backfills_routes_updates_and_deletions(
-    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector, router: PartnerRouter
+    kafka: KafkaClients, settings: HubSettings, connector: FakeConnector, router: PartnerRouter
 ) -> None:
     """Backfill of a new subscription, then one upsert per change and a deleted event + tombstone per removal."""
-    await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     birds = PartnerSubscription(partner="birdwatch", name="birds", entity_types=["projects"], keywords=["Birds"])
-    await _subscribe(kafka_bootstrap, settings, birds)
+    await _subscribe(kafka, settings, birds)
     topic = partner_topic(settings, "birdwatch", "projects")
-    backfilled = await _wait_for(kafka_bootstrap, topic, 20)
+    backfilled = await _wait_for(kafka, topic, 20)
     assert sorted(m.key_text for m in backfilled) == sorted(BASE + str(i) for i in range(3, 61, 3))
     assert {m.header("ce_type") for m in backfilled} == {"org.citsci.hub.project.upserted"}
 
@@ -87,9 +88,9 @@ async def test_router_backfills_routes_updates_and_deletions(
     connector.rows.append(row(61, keywords=["birds", "sea"]))
     connector.rows[8] = row(9, keywords=["stars"])
     del connector.rows[2]  # project 3
-    summary = await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
+    summary = await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     assert (summary.published, summary.deleted) == (3, 1)
-    entity = (await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")]))[60:]
+    entity = (await read_topics(kafka, [entity_topic(settings, "projects")]))[60:]
     assert [(m.key_text, m.header("ce_type"), m.value is None) for m in entity] == [
         (BASE + "6", "org.citsci.hub.project.upserted", False),
         (BASE + "9", "org.citsci.hub.project.upserted", False),
@@ -97,7 +98,7 @@ async def test_router_backfills_routes_updates_and_deletions(
         (BASE + "3", "org.citsci.hub.project.deleted", False),
         (BASE + "3", "org.citsci.hub.project.deleted", True),
     ]
-    routed = (await _wait_for(kafka_bootstrap, topic, 20 + 6))[20:]
+    routed = (await _wait_for(kafka, topic, 20 + 6))[20:]
     assert [(m.key_text, m.header("ce_type"), m.value is None) for m in routed] == [
         (BASE + "6", "org.citsci.hub.project.upserted", False),
         (BASE + "9", "org.citsci.hub.project.deleted", False),  # it stopped matching
@@ -111,43 +112,43 @@ async def test_router_backfills_routes_updates_and_deletions(
 
 
 async def test_new_partner_and_changed_filter_are_backfilled(
-    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector, router: PartnerRouter
+    kafka: KafkaClients, settings: HubSettings, connector: FakeConnector, router: PartnerRouter
 ) -> None:
     """A second partner gets only its records; narrowing a filter deletes what no longer matches, once."""
-    await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
-    await _subscribe(kafka_bootstrap, settings, PartnerSubscription(partner="suomi", name="fi", countries=["finland"]))
-    finnish = await _wait_for(kafka_bootstrap, partner_topic(settings, "suomi", "projects"), 1)
+    await run_sync("fake-1", connector, kafka=kafka, settings=settings)
+    await _subscribe(kafka, settings, PartnerSubscription(partner="suomi", name="fi", countries=["finland"]))
+    finnish = await _wait_for(kafka, partner_topic(settings, "suomi", "projects"), 1)
     assert finnish[0].key_text == BASE + "5"
 
     wide = PartnerSubscription(partner="birdwatch", name="all", keywords=["birds"])
-    await _subscribe(kafka_bootstrap, settings, wide)
+    await _subscribe(kafka, settings, wide)
     topic = partner_topic(settings, "birdwatch", "projects")
-    await _wait_for(kafka_bootstrap, topic, 20)
+    await _wait_for(kafka, topic, 20)
     narrow = wide.model_copy(update={"keywords": ["birds"], "countries": ["Finland"]})
-    await _subscribe(kafka_bootstrap, settings, narrow)
+    await _subscribe(kafka, settings, narrow)
     # Project 5 is Finnish but about stars: nothing matches any more, so all 20 go, each as event + tombstone.
-    removed = (await _wait_for(kafka_bootstrap, topic, 20 + 40))[20:]
+    removed = (await _wait_for(kafka, topic, 20 + 40))[20:]
     assert sorted({m.key_text for m in removed}) == sorted(BASE + str(i) for i in range(3, 61, 3))
     assert [m.value is None for m in removed] == [False, True] * 20
 
 
 async def test_a_restarted_router_routes_nothing_twice(
-    kafka_bootstrap: str, settings: HubSettings, connector: FakeConnector
+    kafka: KafkaClients, settings: HubSettings, connector: FakeConnector
 ) -> None:
     """A second router instance after the first stopped finds the backfill marks and offsets: no duplicates."""
-    await ensure_topics(kafka_bootstrap, hub_topics(settings), settings)
-    await run_sync("fake-1", connector, bootstrap=kafka_bootstrap, settings=settings)
-    await _subscribe(kafka_bootstrap, settings, PartnerSubscription(partner="birdwatch", name="b", keywords=["birds"]))
+    await ensure_topics(kafka, hub_topics(settings), settings)
+    await run_sync("fake-1", connector, kafka=kafka, settings=settings)
+    await _subscribe(kafka, settings, PartnerSubscription(partner="birdwatch", name="b", keywords=["birds"]))
     topic = partner_topic(settings, "birdwatch", "projects")
     for round_ in range(2):
-        router = PartnerRouter(kafka_bootstrap, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
+        router = PartnerRouter(kafka, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
         stop = asyncio.Event()
         task = asyncio.create_task(router.run(stop))
         try:
-            await _wait_for(kafka_bootstrap, topic, 20)
+            await _wait_for(kafka, topic, 20)
             if round_ == 1:
                 await asyncio.sleep(2.0)  # time enough to (wrongly) backfill or re-route
-                assert len(await read_topics(kafka_bootstrap, [topic])) == 20
+                assert len(await read_topics(kafka, [topic])) == 20
                 assert router.routed == 0
         finally:
             stop.set()

@@ -20,6 +20,7 @@ from hub.config import HubSettings, StreamSettings
 from hub.stream.changes import read_topics
 from hub.stream.connectors import record_from_file
 from hub.stream.consume import Message
+from hub.stream.kafka import KafkaClients
 from hub.stream.router import PartnerRouter
 from hub.stream.state import ConnectorRecord, PartnerSubscription, StateTable
 from hub.stream.topics import dlq_topic, ensure_topics, entity_topic, hub_topics, internal_topic, partner_topic
@@ -39,11 +40,11 @@ async def panoptes() -> AsyncIterator[TestServer]:
     await server.close()
 
 
-async def _hub(bootstrap: str, prefix: str, *args: str) -> str:
+async def _hub(kafka: KafkaClients, prefix: str, *args: str) -> str:
     """Run a `hub` command as its own process against the test's topics; its standard output."""
     env = {
         **os.environ,
-        "HUB_KAFKA_BOOTSTRAP": bootstrap,
+        **kafka.environment(),
         "HUB_STREAM__TOPIC_PREFIX": prefix,
         "HUB_LOG_LEVEL": "WARNING",
     }
@@ -55,20 +56,20 @@ async def _hub(bootstrap: str, prefix: str, *args: str) -> str:
     return out.decode()
 
 
-async def _settled(bootstrap: str, topic: str, count: int) -> list[Message]:
+async def _settled(kafka: KafkaClients, topic: str, count: int) -> list[Message]:
     async with asyncio.timeout(60):
         while True:
-            if len(await read_topics(bootstrap, [topic])) >= count:
+            if len(await read_topics(kafka, [topic])) >= count:
                 break
             await asyncio.sleep(0.3)
     await asyncio.sleep(1.0)
-    messages = await read_topics(bootstrap, [topic])
+    messages = await read_topics(kafka, [topic])
     assert len(messages) == count
     return messages
 
 
 async def test_zooniverse_sync_route_change_and_dead_letter(
-    kafka_bootstrap: str, unique_name: str, panoptes: TestServer, tmp_path: Path
+    kafka: KafkaClients, unique_name: str, panoptes: TestServer, tmp_path: Path
 ) -> None:
     """1,500 projects published once; one change gives one upsert on the entity and the partner topic."""
     settings = HubSettings(stream=StreamSettings(topic_prefix=unique_name))
@@ -87,11 +88,11 @@ async def test_zooniverse_sync_route_change_and_dead_letter(
             }
         )
     )
-    await ensure_topics(kafka_bootstrap, hub_topics(settings), settings)
-    async with StateTable(kafka_bootstrap, internal_topic(settings, "partners"), PartnerSubscription) as partners:
+    await ensure_topics(kafka, hub_topics(settings), settings)
+    async with StateTable(kafka, internal_topic(settings, "partners"), PartnerSubscription) as partners:
         galaxies = PartnerSubscription(partner="astro", name="galaxies", entity_types=["projects"], keywords=["galaxy"])
         await partners.put(galaxies.key, galaxies)
-    router = PartnerRouter(kafka_bootstrap, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
+    router = PartnerRouter(kafka, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
     stop = asyncio.Event()
     routing = asyncio.create_task(router.run(stop))
     try:
@@ -100,40 +101,38 @@ async def test_zooniverse_sync_route_change_and_dead_letter(
         broken["display_name"] = None
         broken["title"] = None
         panoptes.app[PROJECTS][broken["id"]] = broken
-        first = await _hub(kafka_bootstrap, unique_name, "sync", "--config", str(config))
+        first = await _hub(kafka, unique_name, "sync", "--config", str(config))
         # fetched: the platform record and 1,501 projects; published: all but the broken one.
         assert re.search(r"1502\W+1501\W+0\W+0\W+1\W", first), first
         assert "sync zoo-main" in first
-        projects = await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")])
+        projects = await read_topics(kafka, [entity_topic(settings, "projects")])
         assert sorted(m.key_text for m in projects) == sorted(IRI + str(10000 + n) for n in range(1, COUNT + 1))
-        dead = await read_topics(kafka_bootstrap, [dlq_topic(settings)])
+        dead = await read_topics(kafka, [dlq_topic(settings)])
         assert [(m.key_text, m.header("ce_connector")) for m in dead] == [(f"project:{broken['id']}", "zoo-main")]
         topic = partner_topic(settings, "astro", "projects")
-        routed = await _settled(kafka_bootstrap, topic, COUNT // 5)
+        routed = await _settled(kafka, topic, COUNT // 5)
         assert {m.key_text for m in routed} == {IRI + str(10000 + n) for n in range(5, COUNT + 1, 5)}
 
         # Re-deriving the raw topic through the same mapping changes nothing, and asks nothing of the platform.
         served = len(panoptes.app[REQUESTS])
-        rederived = await _hub(
-            kafka_bootstrap, unique_name, "replay", "--platform", "zooniverse", "--config", str(config)
-        )
+        rederived = await _hub(kafka, unique_name, "replay", "--platform", "zooniverse", "--config", str(config))
         assert "re-derived 1502 zooniverse records" in rederived
         assert "published 0, unchanged 1501, dead-lettered 1" in rederived
         assert len(panoptes.app[REQUESTS]) == served
 
         # The second sync takes the connector from the registry (the connectors topic), as the scheduler does.
-        async with StateTable(kafka_bootstrap, internal_topic(settings, "connectors"), ConnectorRecord) as registry:
+        async with StateTable(kafka, internal_topic(settings, "connectors"), ConnectorRecord) as registry:
             await registry.put("zoo-main", record_from_file(config))
         del panoptes.app[PROJECTS][broken["id"]]
         changed = project(500, title="Galaxy Survey 500, second season", updated="2025-07-01T00:00:00.000Z")
         panoptes.app[PROJECTS][changed["id"]] = changed
-        second = await _hub(kafka_bootstrap, unique_name, "sync", "zoo-main")
+        second = await _hub(kafka, unique_name, "sync", "zoo-main")
         assert "sync zoo-main" in second
-        after = (await read_topics(kafka_bootstrap, [entity_topic(settings, "projects")]))[len(projects) :]
+        after = (await read_topics(kafka, [entity_topic(settings, "projects")]))[len(projects) :]
         assert [(m.key_text, m.header("ce_type")) for m in after] == [
             (IRI + "10500", "org.citsci.hub.project.upserted")
         ]
-        routed_after = (await _settled(kafka_bootstrap, topic, COUNT // 5 + 1))[COUNT // 5 :]
+        routed_after = (await _settled(kafka, topic, COUNT // 5 + 1))[COUNT // 5 :]
         assert [m.key_text for m in routed_after] == [IRI + "10500"]
         assert routed_after[0].value is not None
         assert b"second season" in routed_after[0].value

@@ -9,6 +9,7 @@ import pytest
 from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError, ProducerFenced
 
 from hub.errors import StreamError
+from hub.stream.kafka import KafkaClients
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
 
 
@@ -47,7 +48,7 @@ class FakeProducer:
 
 class ScriptedPublisher(TransactionalPublisher):
     def __init__(self, failures: list[BaseException | None], **options: Any) -> None:
-        super().__init__("unused:9092", "tx", backoff_s=0.0, **options)
+        super().__init__(KafkaClients("unused:9092"), "tx", backoff_s=0.0, **options)
         self.log: list[str] = []
         self.failures = failures
 
