@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
 from hub.config import HubSettings, StreamSettings
-from hub.stream.consume import Message, assign_all, read_to_end
+from hub.stream.consume import Message, Offsets, assign_all, open_transaction_ends, read_to_end
 from hub.stream.envelope import entity_of_event_type, header_map
 from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ENTITY_TYPES, entity_topic
@@ -31,23 +31,45 @@ class IndexEntry:
 
 
 async def iter_topics(
-    kafka: KafkaClients, topics: Iterable[str], *, timeout_s: float = 300.0
+    kafka: KafkaClients,
+    topics: Iterable[str],
+    *,
+    timeout_s: float = 300.0,
+    written: Offsets | None = None,
+    settle: bool = True,
 ) -> AsyncIterator[Message]:
-    """Every committed message of the topics, from the beginning to their current end, one at a time."""
+    """Every committed message of the topics, from the beginning to their end, one at a time.
+
+    Args:
+        kafka: the cluster.
+        topics: what to read.
+        timeout_s: longest the whole read may take.
+        written: offsets a publisher returned; the read includes those records (read your own writes).
+        settle: also wait (briefly, see ``read_to_end``) for transactions open when the read starts, so a batch
+            that another process committed a moment ago is not missed because its marker had not landed yet.
+    """
     consumer = kafka.committed_consumer()
     await consumer.start()
     try:
         tps = await assign_all(consumer, topics)
+        ends = await open_transaction_ends(kafka, tps) if settle else None
         async with asyncio.timeout(timeout_s):
-            async for message in read_to_end(consumer, tps):
+            async for message in read_to_end(consumer, tps, written=written, settle=ends):
                 yield message
     finally:
         await consumer.stop()
 
 
-async def read_topics(kafka: KafkaClients, topics: Iterable[str], *, timeout_s: float = 120.0) -> list[Message]:
-    """Every committed message of the topics, from the beginning to their current end, as a list."""
-    return [message async for message in iter_topics(kafka, topics, timeout_s=timeout_s)]
+async def read_topics(
+    kafka: KafkaClients,
+    topics: Iterable[str],
+    *,
+    timeout_s: float = 120.0,
+    written: Offsets | None = None,
+    settle: bool = True,
+) -> list[Message]:
+    """Every committed message of the topics, from the beginning to their end, as a list (see ``iter_topics``)."""
+    return [m async for m in iter_topics(kafka, topics, timeout_s=timeout_s, written=written, settle=settle)]
 
 
 class HashIndex:

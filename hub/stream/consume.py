@@ -6,16 +6,29 @@ hub sees typed values only.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hub.errors import StreamError
 from hub.stream.envelope import header_map
+from hub.stream.kafka import KafkaClients
 
-__all__ = ["Message", "assign_all", "partitions_of", "read_to_end", "to_message"]
+log = structlog.get_logger(__name__)
+
+__all__ = [
+    "Message",
+    "Offsets",
+    "assign_all",
+    "open_transaction_ends",
+    "partitions_of",
+    "read_to_end",
+    "to_message",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +91,73 @@ async def assign_all(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[
     return tps
 
 
-async def read_to_end(
-    consumer: AIOKafkaConsumer, tps: Sequence[TopicPartition], *, timeout_ms: int = 500
-) -> AsyncIterator[Message]:
-    """Yield what the assigned partitions hold from the current position up to (at least) their end as of now.
+Offsets = Mapping[TopicPartition, int]
 
-    With read_committed the end is the last stable offset, so an open transaction is not waited for.
+
+async def open_transaction_ends(kafka: KafkaClients, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+    """Each partition's high watermark (its uncommitted end), to wait for transactions open on it right now.
+
+    A read_committed reader's end is the last stable offset, which stops *before* any transaction still open, and
+    a transaction that just committed stays "open" on a partition until its commit marker lands there, a moment
+    after ``commit_transaction`` returned. Reading up to the high watermark as of now waits for those.
     """
-    ends: dict[TopicPartition, int] = await consumer.end_offsets(list(tps))
-    pending = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
+    if not tps:
+        return {}
+    probe = kafka.committed_consumer(isolation_level="read_uncommitted")
+    await probe.start()
+    try:
+        ends: dict[TopicPartition, int] = await probe.end_offsets(list(tps))
+        return ends
+    finally:
+        await probe.stop()
+
+
+async def read_to_end(
+    consumer: AIOKafkaConsumer,
+    tps: Sequence[TopicPartition],
+    *,
+    written: Offsets | None = None,
+    settle: Offsets | None = None,
+    settle_timeout_s: float = 15.0,
+    timeout_ms: int = 500,
+) -> AsyncIterator[Message]:
+    """Yield what the assigned partitions hold from the current position up to (at least) their end.
+
+    The end is the last stable offset as of now, raised to two kinds of target:
+
+    - ``written``: offsets a producer got back for its own batch (the next offset after each partition's last
+      record). They are a promise that the records are committed, so the read waits for them; not seeing them
+      within ``settle_timeout_s`` raises ``StreamError``.
+    - ``settle``: ends from ``open_transaction_ends``. The read waits up to ``settle_timeout_s`` for the
+      transactions open when it started to commit or abort, then stops at what is stable (another writer's long
+      transaction must not hold a reader forever).
+
+    Raises:
+        StreamError: ``written`` records did not become readable in time.
+    """
+    stable: dict[TopicPartition, int] = await consumer.end_offsets(list(tps))
+    required = {tp: max(stable[tp], (written or {}).get(tp, 0)) for tp in tps}
+    wanted = {tp: max(required[tp], (settle or {}).get(tp, 0)) for tp in tps}
+    deadline = asyncio.get_running_loop().time() + settle_timeout_s
+
+    async def behind() -> set[TopicPartition]:
+        # Positions can jump past transaction markers, so the end is checked by position, not by last offset.
+        return {tp for tp in tps if await consumer.position(tp) < wanted[tp]}
+
+    pending = await behind()
     while pending:
         batch = await consumer.getmany(*pending, timeout_ms=timeout_ms)
         # Records past the end are yielded too: dropping them would lose them, as the position has moved on.
         for records in batch.values():
             for record in records:
                 yield to_message(record)
-        # Positions can jump past transaction markers, so the end is checked by position, not by last offset.
-        pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
+        pending = await behind()
+        if pending and asyncio.get_running_loop().time() > deadline:
+            short = {tp for tp in pending if await consumer.position(tp) < required[tp]}
+            if short:
+                raise StreamError(
+                    f"records written to {sorted(str(tp) for tp in short)} were not readable within "
+                    f"{settle_timeout_s:.0f} s; the commit may not have reached every partition"
+                )
+            log.info("consume.open_transaction_not_waited_for", partitions=sorted(str(tp) for tp in pending))
+            return

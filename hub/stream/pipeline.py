@@ -11,11 +11,12 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import structlog
+from aiokafka import TopicPartition
 
 from hub.config import HubSettings
 from hub.connectors.sweep import plan_sweep
@@ -59,6 +60,8 @@ class SyncSummary:
         batches: transactions committed.
         retries: transactions retried after a failure.
         sweep_refused: why a snapshot sweep was refused, if it was.
+        written: per partition, the offset after the last message this sync committed; pass it as ``written``
+            to ``hub.stream.changes.read_topics`` to read this sync's own records right after it.
     """
 
     fetched: int = 0
@@ -70,6 +73,7 @@ class SyncSummary:
     batches: int = 0
     retries: int = 0
     sweep_refused: str | None = None
+    written: dict[TopicPartition, int] = field(default_factory=dict)
 
     def add(self, plan: BatchPlan) -> None:
         """Count a committed batch."""
@@ -155,7 +159,7 @@ class _Sync:
         before = self.state.batches
 
         async def verify() -> TransactionOutcome:
-            await self.cursors.refresh()
+            await self.cursors.refresh(settle=True)
             current = self.cursors.get(self.name)
             batches = current.batches if current is not None else 0
             if batches == new_state.batches:
@@ -194,6 +198,7 @@ class _Sync:
             self.state = new_state
             summary.add(plan)
             summary.retries = self.publisher.retries
+            summary.written = dict(self.publisher.written)
             log.info(
                 "sync.batch_committed",
                 connector=self.name,
@@ -286,5 +291,5 @@ async def run_sync(
                 await status.put(connector_name, record)
             except StreamError:
                 log.warning("sync.status_not_written", connector=connector_name)
-    log.info("sync.finished", connector=connector_name, **summary.__dict__)
+    log.info("sync.finished", connector=connector_name, **{k: v for k, v in summary.__dict__.items() if k != "written"})
     return summary

@@ -99,6 +99,8 @@ class TransactionalPublisher:
         self._producer: AIOKafkaProducer | None = None
         self.transactions = 0
         self.retries = 0
+        #: Per partition, the offset after the last message this publisher committed (see ``publish``).
+        self.written: dict[TopicPartition, int] = {}
 
     def _new_producer(self) -> AIOKafkaProducer:
         return self._kafka.transactional_producer(self.transactional_id, **self._options)
@@ -138,7 +140,7 @@ class TransactionalPublisher:
 
     async def _attempt(
         self, messages: Sequence[OutgoingMessage], offsets: Mapping[TopicPartition, int] | None, group_id: str | None
-    ) -> None:
+    ) -> dict[TopicPartition, int]:
         producer = self._producer
         if producer is None:
             raise StreamError(f"publisher {self.transactional_id!r} is not started")
@@ -151,7 +153,12 @@ class TransactionalPublisher:
                 await producer.send_offsets_to_transaction(dict(offsets), group_id)
             await producer.commit_transaction()
             # commit_transaction flushed every send; a failed one has already raised there, this just surfaces it.
-            await asyncio.gather(*deliveries)
+            metadata = await asyncio.gather(*deliveries)
+        written: dict[TopicPartition, int] = {}
+        for record in metadata:
+            tp = TopicPartition(record.topic, record.partition)
+            written[tp] = max(written.get(tp, 0), record.offset + 1)
+        return written
 
     async def _reset(self) -> None:
         """Throw the producer away and make a new one; the new one's start aborts what the old one left open."""
@@ -179,8 +186,8 @@ class TransactionalPublisher:
         verify: Verify | None = None,
         offsets: Mapping[TopicPartition, int] | None = None,
         group_id: str | None = None,
-    ) -> None:
-        """Write ``messages`` in one transaction.
+    ) -> dict[TopicPartition, int]:
+        """Write ``messages`` in one transaction; return where they went.
 
         Args:
             messages: everything that must appear together (e.g. raw records, normalised records, dead letters
@@ -190,13 +197,18 @@ class TransactionalPublisher:
             offsets: consumer offsets to commit for ``group_id`` in the same transaction (consume-transform-produce).
             group_id: the consumer group of ``offsets``.
 
+        Returns:
+            Per partition written, the offset after its last message: a reader passes these as ``written`` to
+            ``hub.stream.consume.read_to_end`` to be sure it sees them. Empty when a lost acknowledgement was
+            resolved by ``verify`` (the offsets were lost with it).
+
         Raises:
             StreamError: every try failed; nothing of this transaction is visible to read_committed readers.
         """
         delay = self._backoff_s
         for attempt in range(1, self._max_attempts + 1):
             try:
-                await self._attempt(messages, offsets, group_id)
+                written = await self._attempt(messages, offsets, group_id)
             except (KafkaError, TimeoutError) as exc:
                 log.warning(
                     "publisher.transaction_failed",
@@ -218,7 +230,10 @@ class TransactionalPublisher:
                 if verify is not None and await verify() is TransactionOutcome.COMMITTED:
                     log.info("publisher.transaction_committed_after_all", transactional_id=self.transactional_id)
                     self.transactions += 1
-                    return
+                    return {}
                 continue
             self.transactions += 1
-            return
+            for tp, offset in written.items():
+                self.written[tp] = max(self.written.get(tp, 0), offset)
+            return written
+        raise AssertionError("unreachable: the last attempt returns or raises")

@@ -20,7 +20,7 @@ from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.errors import StreamError
-from hub.stream.consume import assign_all, read_to_end
+from hub.stream.consume import assign_all, open_transaction_ends, read_to_end
 from hub.stream.kafka import KafkaClients
 
 __all__ = [
@@ -205,7 +205,7 @@ class StateTable(Generic[V]):
             await consumer.stop()
             raise
         self._consumer = consumer
-        await self.refresh()
+        await self.refresh(settle=True)
 
     async def stop(self) -> None:
         """Close the consumer and producer (idempotent)."""
@@ -225,12 +225,18 @@ class StateTable(Generic[V]):
     ) -> None:
         await self.stop()
 
-    async def refresh(self) -> None:
-        """Catch up with what was written to the topic since the last read (by anyone)."""
+    async def refresh(self, *, settle: bool = False) -> None:
+        """Catch up with what was written to the topic since the last read (by anyone).
+
+        Args:
+            settle: also wait for transactions open on the topic right now (see ``read_to_end``): a caller that
+                must see a transaction that may just have committed (the publisher's verify step) sets it.
+        """
         if self._consumer is None:
             raise StreamError(f"state table {self.topic} is not started")
         async with self._lock, asyncio.timeout(self._timeout_s):
-            async for message in read_to_end(self._consumer, self._tps):
+            ends = await open_transaction_ends(self._kafka, self._tps) if settle else None
+            async for message in read_to_end(self._consumer, self._tps, settle=ends):
                 key = message.key_text
                 if self._key_filter is not None and not self._key_filter(key):
                     continue

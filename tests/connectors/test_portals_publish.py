@@ -65,7 +65,8 @@ async def test_a_sync_publishes_valid_records(
     assert summary.dead_lettered == 0
     assert summary.published > 0
 
-    messages = await read_topics(kafka, [entity_topic(settings, entity) for entity in ENTITY_TYPES])
+    entity_topics = [entity_topic(settings, entity) for entity in ENTITY_TYPES]
+    messages = await read_topics(kafka, entity_topics, written=summary.written)
     per_topic = Counter(m.topic.split(".")[-2] for m in messages)
     assert set(per_topic) >= expected_topics, per_topic
     assert sum(per_topic.values()) == summary.published
@@ -74,5 +75,5 @@ async def test_a_sync_publishes_valid_records(
         report = validate_bytes(message.value)
         statuses = {record.status for record in report.records}
         assert statuses <= {"complete", "partial"}, (message.key_text, report.records)
-    raw = await read_topics(kafka, [raw_topic(settings, platform)])
+    raw = await read_topics(kafka, [raw_topic(settings, platform)], written=summary.written)
     assert len(raw) == summary.fetched
