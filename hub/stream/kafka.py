@@ -73,7 +73,10 @@ class KafkaClients:
         return env
 
     def common_options(self) -> dict[str, Any]:
-        """Options every aiokafka client takes: address, client id, timeouts, SASL and TLS."""
+        """Options every aiokafka client takes: address, client id, timeouts, SASL and TLS.
+
+        A caller's own options (a longer ``request_timeout_ms``, its own ``client_id``) override these.
+        """
         s = self.security
         options: dict[str, Any] = {
             "bootstrap_servers": self.bootstrap,
@@ -101,17 +104,12 @@ class KafkaClients:
 
     def producer(self, **options: Any) -> AIOKafkaProducer:
         """An idempotent producer with ``acks=all`` (state tables, dead letters, commands)."""
-        return AIOKafkaProducer(**self.common_options(), enable_idempotence=True, acks="all", **options)
+        return AIOKafkaProducer(**{**self.common_options(), "enable_idempotence": True, "acks": "all", **options})
 
     def transactional_producer(self, transactional_id: str, **options: Any) -> AIOKafkaProducer:
         """A transactional producer: idempotent, ``acks=all``, fencing any earlier one with the same id."""
-        return AIOKafkaProducer(
-            **self.common_options(),
-            transactional_id=transactional_id,
-            enable_idempotence=True,
-            acks="all",
-            **options,
-        )
+        merged = {**self.common_options(), "enable_idempotence": True, "acks": "all", **options}
+        return AIOKafkaProducer(transactional_id=transactional_id, **merged)
 
     def committed_consumer(self, *topics: str, group_id: str | None = None, **options: Any) -> AIOKafkaConsumer:
         """A consumer that sees committed transactions only and commits offsets only when told to.
@@ -119,12 +117,13 @@ class KafkaClients:
         Without ``group_id`` it joins no group: assign its partitions yourself (``hub.stream.consume.assign_all``).
         """
         merged: dict[str, Any] = {
+            **self.common_options(),
             "isolation_level": "read_committed",
             "enable_auto_commit": False,
             "auto_offset_reset": "earliest",
             **options,
         }
-        return AIOKafkaConsumer(*topics, **self.common_options(), group_id=group_id, **merged)
+        return AIOKafkaConsumer(*topics, group_id=group_id, **merged)
 
     def group_consumer(self, *topics: str, group_id: str, **options: Any) -> AIOKafkaConsumer:
         """A read_committed consumer in ``group_id`` sharing the topics' partitions with the group's other members."""
@@ -132,4 +131,4 @@ class KafkaClients:
 
     def admin(self, **options: Any) -> AIOKafkaAdminClient:
         """An admin client (topics, configs, offsets)."""
-        return AIOKafkaAdminClient(**self.common_options(), **options)
+        return AIOKafkaAdminClient(**{**self.common_options(), **options})

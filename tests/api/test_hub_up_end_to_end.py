@@ -110,7 +110,9 @@ async def test_hub_up_registers_routes_and_delivers(
                     async with http.get(f"{api}/readyz") as response:
                         return response.status == 200
                 except aiohttp.ClientError:
-                    return proc.poll() is None and False
+                    if proc.poll() is not None:
+                        pytest.fail(f"hub up exited with {proc.returncode}: {log.read_text()[-3000:]}")
+                    return False
 
             await _until("the API to be ready", log, ready)
             body = {

@@ -120,3 +120,14 @@ def test_sasl_without_credentials_is_a_clear_settings_error(monkeypatch: pytest.
     monkeypatch.setenv("HUB_KAFKA__SECURITY_PROTOCOL", "SASL_SSL")
     with pytest.raises(ConfigError, match="SASL_SSL needs sasl_username and sasl_password"):
         load_settings()
+
+
+def test_a_callers_options_override_the_common_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[dict[str, Any]] = []
+    monkeypatch.setattr(kafka_layer, "AIOKafkaAdminClient", lambda **kw: built.append(kw))
+    monkeypatch.setattr(kafka_layer, "AIOKafkaProducer", lambda **kw: built.append(kw))
+    kafka = KafkaClients("127.0.0.1:9092")
+    kafka.admin(request_timeout_ms=1234)
+    kafka.producer(acks=1, client_id="bench")
+    assert built[0]["request_timeout_ms"] == 1234
+    assert (built[1]["acks"], built[1]["client_id"]) == (1, "bench")
