@@ -12,9 +12,7 @@ import structlog
 from hub.api.kafka import KafkaRegistry, api_topics
 from hub.api.metrics import HubMetrics
 from hub.api.router_probes import RouterLag, backfill_probe
-from hub.api.runner import kafka_runner
-from hub.api.service import api_server, ensure_admin_token, worker
-from hub.api.workers import ensure_assignment_topic
+from hub.api.service import api_server, ensure_admin_token
 from hub.config import DEVELOPMENT_ANONYMISATION_SECRET, HubSettings
 from hub.dump import http as dump_http
 from hub.dump.links import LinkService, decisions_topic_spec
@@ -24,6 +22,8 @@ from hub.localkafka import LocalKafka
 from hub.stream.kafka import KafkaClients
 from hub.stream.router import PartnerRouter
 from hub.stream.topics import ensure_topics, hub_topics
+from hub.worker.group import ensure_assignment_topic
+from hub.worker.service import worker
 
 __all__ = ["kafka_cluster", "run_hub", "run_until_signalled", "run_worker"]
 
@@ -85,7 +85,7 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
                 backfill=backfill_probe(tables.marks, settings),
                 router_lag=lag,
             ) as server,
-            worker(settings, registry, kafka_runner(kafka, settings), kafka=kafka, metrics=metrics),
+            worker(settings, registry, kafka=kafka, metrics=metrics),
         ):
             roles = [
                 asyncio.create_task(PartnerRouter(kafka, settings).run(stop), name="partner-router"),
@@ -127,7 +127,7 @@ async def run_worker(settings: HubSettings, stop: asyncio.Event) -> None:
     await _prepare(settings, kafka)
     async with (
         KafkaRegistry(kafka, settings).running() as registry,
-        worker(settings, registry, kafka_runner(kafka, settings), kafka=kafka) as scheduler,
+        worker(settings, registry, kafka=kafka) as scheduler,
     ):
         log.info("worker.up", bootstrap=kafka.bootstrap, worker=scheduler.worker_id)
         await stop.wait()

@@ -30,6 +30,8 @@ from hub.api.models import (
     ConnectorTypeView,
     ConnectorView,
     CursorView,
+    RunList,
+    RunView,
     ValidationReport,
 )
 from hub.api.outbound import check_config_urls
@@ -39,6 +41,7 @@ from hub.api.secrets import mask, merge_secrets, secret_fields
 from hub.api.status import CommandRecord, status_view
 from hub.connectors.base import Connector
 from hub.stream.state import ConnectorRecord
+from hub.worker.runs import RunHistory
 
 __all__ = ["connector_view", "routes"]
 
@@ -285,6 +288,36 @@ async def get_status(request: web.Request) -> web.StreamResponse:
     """State, last error, last success, counters, and whether it is stale."""
     record = _visible(request, request.match_info["name"])
     return json_response(_status(request, record))
+
+
+@routes.route(
+    "GET",
+    "/connectors/{name}/runs",
+    summary="A connector's run history, newest first",
+    tag="connectors",
+    responses={200: RunList},
+    query=[
+        QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Runs per page (default 20)."),
+        QueryParam("before", {"type": "string"}, "A run id: the page of runs older than it."),
+    ],
+)
+async def list_runs(request: web.Request) -> web.StreamResponse:
+    """Every run of the connector the run history still holds (30 days), with its counts and outcome."""
+    record = _visible(request, request.match_info["name"])
+    raw_limit = request.query.get("limit", "20")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 200:
+        raise ApiError(
+            400,
+            "invalid_query",
+            f"limit must be an integer from 1 to 200, not {raw_limit!r}",
+            [FieldError(field="limit", message="expected an integer from 1 to 200")],
+        )
+    limit = int(raw_limit)
+    before = request.query.get("before")
+    runs = RunHistory(request.app[REGISTRY].runs).runs(record.name, limit=limit + 1, before=before)
+    page, more = runs[:limit], len(runs) > limit
+    next_url = str(request.url.with_query(limit=str(limit), before=page[-1].run_id)) if more else None
+    return json_response(RunList(runs=[RunView.model_validate(run.model_dump()) for run in page], next=next_url))
 
 
 def _status(request: web.Request, record: ConnectorRecord) -> ConnectorStatusView:

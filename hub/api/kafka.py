@@ -23,9 +23,9 @@ from hub.api.problems import plain_traceback
 from hub.api.status import CommandRecord, ConnectorStatus, WorkerRecord
 from hub.config import HubSettings
 from hub.stream.kafka import KafkaClients
-from hub.stream.router import MARK_PREFIX
 from hub.stream.state import BackfillMark, ConnectorRecord, CursorRecord, PartnerSubscription, StateTable
 from hub.stream.topics import TopicSpec, hub_topics, internal_topic
+from hub.worker.runs import runs_table
 
 __all__ = ["API_TOPICS", "KafkaRegistry", "api_topic", "api_topics", "kafka_ready_check"]
 
@@ -51,11 +51,9 @@ class KafkaRegistry:
     def __init__(self, kafka: KafkaClients, settings: HubSettings) -> None:
         self.connectors = StateTable(kafka, internal_topic(settings, "connectors"), ConnectorRecord)
         self.cursors = StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord)
-        # The status topic also holds the router's backfill marks ("router/...") and DLQ notes ("dlq/..."); a
-        # connector name has no "/", so the key tells them apart.
-        status_topic = internal_topic(settings, "status")
-        self.status = StateTable(kafka, status_topic, ConnectorStatus, key_filter=lambda key: "/" not in key)
-        self.marks = StateTable(kafka, status_topic, BackfillMark, key_filter=lambda key: key.startswith(MARK_PREFIX))
+        self.status = StateTable(kafka, internal_topic(settings, "status"), ConnectorStatus)
+        self.marks = StateTable(kafka, internal_topic(settings, "router-marks"), BackfillMark)
+        self.runs = runs_table(kafka, settings)
         self.partners = StateTable(kafka, internal_topic(settings, "partners"), PartnerSubscription)
         self.tokens = StateTable(kafka, api_topic(settings, "tokens"), TokenRecord)
         self.commands = StateTable(kafka, api_topic(settings, "commands"), CommandRecord)
@@ -68,6 +66,7 @@ class KafkaRegistry:
             tokens=self.tokens,
             commands=self.commands,
             workers=self.workers,
+            runs=self.runs,
         )
 
     @property
@@ -82,6 +81,7 @@ class KafkaRegistry:
             self.tokens,
             self.commands,
             self.workers,
+            self.runs,
         )
 
     async def start(self) -> None:

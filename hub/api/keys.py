@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +13,11 @@ from hub.api.auth import Principal, TokenRecord
 from hub.api.metrics import HubMetrics
 from hub.api.outbound import Resolver
 from hub.api.status import CommandRecord, ConnectorStatus, WorkerRecord
-from hub.api.tables import Table
+from hub.api.tables import MemoryTable, Table
 from hub.config import HubSettings
 from hub.connectors.base import Connector
 from hub.stream.state import ConnectorRecord, CursorRecord, PartnerSubscription
+from hub.worker.runs import RunRecord
 
 __all__ = [
     "BACKFILL",
@@ -48,6 +49,7 @@ class Registry:
     tokens: Table[TokenRecord]
     commands: Table[CommandRecord]
     workers: Table[WorkerRecord]
+    runs: Table[RunRecord] = field(default_factory=MemoryTable)
 
 
 ReadyCheck = Callable[[], Awaitable[dict[str, str]]]

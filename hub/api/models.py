@@ -139,6 +139,32 @@ class ConnectorStatusView(BaseModel):
     heartbeat_at: datetime | None
 
 
+class RunView(BaseModel):
+    """One run of a connector, from the run history."""
+
+    run_id: str = Field(description="Sorts by start time.")
+    worker: str = Field(description="The worker that ran it, or hub-sync@host:pid for a `hub sync`.")
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: Literal["running", "succeeded", "failed", "cancelled"]
+    error: str | None
+    fetched: int
+    published: int
+    unchanged: int
+    deleted: int
+    dead_lettered: int
+    batches: int
+    requests: int = Field(description="HTTP requests the connector made.")
+    not_modified: int = Field(description="Requests answered 304 Not Modified.")
+
+
+class RunList(BaseModel):
+    """A page of a connector's runs, newest first."""
+
+    runs: list[RunView]
+    next: str | None = Field(description="URL of the next (older) page, or null on the last one.")
+
+
 class CursorView(BaseModel):
     """Where a connector's next sync resumes."""
 

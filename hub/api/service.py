@@ -1,10 +1,9 @@
-"""The hub's long-running roles, as async context managers: the HTTP API and the connector worker."""
+"""The HTTP API as a long-running role (an async context manager), and its admin token."""
 
 from __future__ import annotations
 
 import os
 import secrets
-import socket
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,20 +17,13 @@ from hub.api.app import make_app
 from hub.api.kafka import kafka_ready_check
 from hub.api.keys import BackfillProbe, Registry
 from hub.api.metrics import HubMetrics, LagProbe
-from hub.api.scheduler import RunConnector, Scheduler
-from hub.api.workers import WorkerGroup
 from hub.config import HubSettings
 from hub.connectors.base import Connector
 from hub.stream.kafka import KafkaClients
 
-__all__ = ["ApiServer", "admin_token_file", "api_server", "ensure_admin_token", "new_worker_id", "worker"]
+__all__ = ["ApiServer", "admin_token_file", "api_server", "ensure_admin_token"]
 
 log = structlog.get_logger(__name__)
-
-
-def new_worker_id() -> str:
-    """A worker id unique across hosts and restarts: host, pid and a random suffix."""
-    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def admin_token_file(settings: HubSettings) -> Path:
@@ -103,42 +95,3 @@ async def api_server(
         yield ApiServer(url=url)
     finally:
         await runner.cleanup()
-
-
-@asynccontextmanager
-async def worker(
-    settings: HubSettings,
-    registry: Registry,
-    run: RunConnector,
-    *,
-    kafka: KafkaClients,
-    worker_id: str | None = None,
-    metrics: HubMetrics | None = None,
-    connector_types: Mapping[str, type[Connector]] | None = None,
-) -> AsyncIterator[Scheduler]:
-    """Join the worker group and run the connectors of the slots it assigns, until the block exits."""
-    worker_id = worker_id or new_worker_id()
-    group: WorkerGroup | None = None
-
-    def owns(name: str) -> bool:
-        return group is not None and group.owns(name)
-
-    scheduler = Scheduler(
-        registry,
-        run,
-        settings=settings.api,
-        worker_id=worker_id,
-        owns=owns,
-        connector_types=connector_types,
-        metrics=metrics,
-    )
-    group = WorkerGroup(kafka, settings, worker_id=worker_id, on_change=scheduler.release_unowned)
-    await group.start()
-    await scheduler.start()
-    log.info("worker.started", worker=worker_id)
-    try:
-        yield scheduler
-    finally:
-        await scheduler.stop()
-        await group.stop()
-        log.info("worker.stopped", worker=worker_id)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
+from rich.console import Console
+from rich.table import Table
 
 from hub.cli.api import ApiClient, echo_json, pass_client
 
@@ -85,6 +88,46 @@ def delete(client: ApiClient, name: str, keep_cursor: bool) -> None:
 def status(client: ApiClient, name: str) -> None:
     """Show a connector's state, last error, last success and counters."""
     echo_json(client.call("GET", f"/connectors/{name}/status"))
+
+
+@connectors.command()
+@click.argument("name")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200), help="Runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of a table.")
+@pass_client
+def runs(client: ApiClient, name: str, limit: int, as_json: bool) -> None:
+    """Show a connector's run history, newest first: outcome, counts, requests and errors."""
+    page = client.call("GET", f"/connectors/{name}/runs", params={"limit": str(limit)})
+    if as_json:
+        echo_json(page)
+        return
+    table = Table(title=f"runs of {name}")
+    for column in ("run", "worker", "started", "took", "outcome", "fetched", "published", "unchanged", "deleted"):
+        table.add_column(column)
+    for column in ("dead-lettered", "requests", "304s"):
+        table.add_column(column, justify="right")
+    for run in page["runs"]:
+        took = "-"
+        if run["finished_at"]:
+            seconds = (
+                datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
+            ).total_seconds()
+            took = f"{seconds:.1f}s"
+        table.add_row(
+            run["run_id"],
+            run["worker"],
+            run["started_at"][:19],
+            took,
+            run["outcome"],
+            *(str(run[key]) for key in ("fetched", "published", "unchanged", "deleted", "dead_lettered")),
+            str(run["requests"]),
+            str(run["not_modified"]),
+        )
+    console = Console(width=200)
+    console.print(table)
+    for run in page["runs"]:
+        if run["error"]:
+            console.print(f"[red]{run['run_id']}[/red]: {run['error']}")
 
 
 def _action(method: str, suffix: str, help_text: str) -> click.Command:

@@ -1,4 +1,8 @@
-"""``hub sync``: run one connector end to end (fetch → normalise → publish) with a progress bar."""
+"""``hub sync``: run one connector end to end (fetch → normalise → publish) with a progress bar.
+
+It runs the connector as a worker does (``hub.worker.run.run_connector``: the outbound-address check, the run
+history), so its run shows in ``hub connectors runs NAME``.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,15 @@ from hub.cli._root import pass_settings
 from hub.config import HubSettings
 from hub.errors import HubError
 from hub.runtime import kafka_cluster
-from hub.stream.connectors import load_record, open_connector, record_from_file
+from hub.stream.connectors import load_record, record_from_file
 from hub.stream.kafka import KafkaClients
-from hub.stream.pipeline import SyncSummary, run_sync
+from hub.stream.pipeline import SyncSummary
 from hub.stream.state import ConnectorRecord
+from hub.stream.topics import ensure_topics, hub_topics
+from hub.worker.run import run_connector, secret_scrubber
+from hub.worker.runs import RunHistory, process_worker_id, runs_table
 
-__all__ = ["connector_record", "summary_table", "sync"]
+__all__ = ["connector_record", "interrupted_message", "summary_table", "sync"]
 
 
 def summary_table(name: str, summary: SyncSummary) -> Table:
@@ -46,10 +53,12 @@ async def connector_record(
 
 
 async def _sync(
-    settings: HubSettings, name: str | None, config: Path | None, console: Console
+    settings: HubSettings, name: str | None, config: Path | None, console: Console, seen: list[SyncSummary]
 ) -> tuple[str, SyncSummary]:
     async with kafka_cluster(settings) as kafka:
         record = await connector_record(kafka, settings, name, config)
+        await ensure_topics(kafka, hub_topics(settings), settings)
+        runs = runs_table(kafka, settings)
         with Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
@@ -61,6 +70,7 @@ async def _sync(
             task = bar.add_task(f"sync {record.name}", total=None, counts="starting")
 
             def progress(summary: SyncSummary) -> None:
+                seen[:] = [summary]
                 bar.update(
                     task,
                     counts=(
@@ -69,10 +79,32 @@ async def _sync(
                     ),
                 )
 
-            async with open_connector(record, settings) as connector:
-                summary = await run_sync(record.name, connector, kafka=kafka, settings=settings, progress=progress)
+            try:
+                summary = await run_connector(
+                    record,
+                    kafka=kafka,
+                    settings=settings,
+                    history=RunHistory(runs),
+                    worker=process_worker_id("hub-sync"),
+                    progress=progress,
+                    scrub=secret_scrubber(record),
+                )
+            finally:
+                await runs.stop()
             bar.update(task, total=1, completed=1)
         return record.name, summary
+
+
+def interrupted_message(summary: SyncSummary | None) -> str:
+    """What Ctrl-C left behind: the committed batches stand, and the next run resumes after them."""
+    if summary is None or summary.batches == 0:
+        return "interrupted before any batch was committed; the next run starts from the last committed cursor"
+    return (
+        f"interrupted: {summary.batches} batch(es) of this run were committed (fetched {summary.fetched}, "
+        f"published {summary.published}, unchanged {summary.unchanged}, deleted {summary.deleted}, dead-lettered "
+        f"{summary.dead_lettered}); the batch in flight was aborted, and the next run resumes after the last "
+        "committed batch"
+    )
 
 
 @click.command()
@@ -93,8 +125,11 @@ def sync(settings: HubSettings, name: str | None, config: Path | None) -> None:
     if name is None and config is None:
         raise click.UsageError("give a connector NAME from the registry, or --config FILE")
     console = Console(stderr=True)
+    seen: list[SyncSummary] = []
     try:
-        synced, summary = asyncio.run(_sync(settings, name, config, console))
+        synced, summary = asyncio.run(_sync(settings, name, config, console, seen))
+    except KeyboardInterrupt:
+        raise click.ClickException(interrupted_message(seen[0] if seen else None)) from None
     except HubError as exc:
         raise click.ClickException(str(exc)) from exc
     Console().print(summary_table(synced, summary))

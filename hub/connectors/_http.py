@@ -251,6 +251,8 @@ class HttpClient:
         self._jitter = jitter
         self._hosts: dict[str, _Host] = {}
         self.requests_sent = 0
+        #: Requests answered ``304 Not Modified`` (a conditional request that cost no read).
+        self.not_modified = 0
 
     def configure_host(self, url: str, policy: HostPolicy) -> None:
         """Set the limits for the host of ``url``; the first connector to configure a host decides its limits."""
@@ -355,6 +357,7 @@ class HttpClient:
                     self._check_status(resp, path, connector)
                     response_headers = CIMultiDict(resp.headers)
                     if resp.status == 304:
+                        self.not_modified += 1
                         return Response(url, 304, response_headers)
                     body = await self._read_capped(resp, path, connector, policy.max_response_bytes)
             except TimeoutError as exc:

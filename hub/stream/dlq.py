@@ -73,7 +73,7 @@ async def list_dead_letters(
     await ensure_topics(kafka, hub_topics(settings), settings)
     async with StateTable(
         kafka,
-        internal_topic(settings, "status"),
+        internal_topic(settings, "dlq-notes"),
         DlqReplayed,
         key_filter=lambda key: key.startswith(_MARK_PREFIX),
     ) as marks:
@@ -117,7 +117,7 @@ async def replay_dead_letters(
     records = [raw_record_from_message(letter.message) for letter in letters]
     marks = [
         OutgoingMessage(
-            internal_topic(settings, "status"),
+            internal_topic(settings, "dlq-notes"),
             f"{_MARK_PREFIX}{letter.id}".encode(),
             encode_state(DlqReplayed(connector=connector_name)),
         )

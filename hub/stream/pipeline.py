@@ -7,12 +7,10 @@ what was committed, and the sync resumes right after the last committed batch.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import structlog
@@ -27,7 +25,7 @@ from hub.stream.kafka import KafkaClients
 from hub.stream.normalise import BatchPlan, Normaliser
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
 from hub.stream.records import connector_source
-from hub.stream.state import CursorRecord, StateTable, StatusRecord, encode_state
+from hub.stream.state import CursorRecord, StateTable, encode_state
 from hub.stream.topics import (
     COMPACTED_ENTITY_TYPES,
     dlq_topic,
@@ -222,6 +220,9 @@ async def run_sync(
 ) -> SyncSummary:
     """Run one connector end to end and return what it did.
 
+    It writes no status: its caller (the scheduler, or ``hub sync``) owns the connector's status and run history,
+    and follows the run through ``progress``.
+
     Each batch the connector fetches is mapped and published with its raw records, its dead letters and the
     cursor after it in one Kafka transaction; a crash at any point leaves either the whole batch with its cursor
     or neither, and the next run resumes from the committed cursor.
@@ -237,18 +238,11 @@ async def run_sync(
         StreamError: Kafka refused the batch after retries, or another process syncs the same connector.
         ConnectorError: the connector failed; batches committed before the failure stay committed.
     """
-    started_at = datetime.now(UTC)
     clock = time.monotonic()
     summary = SyncSummary()
     await ensure_topics(kafka, [*hub_topics(settings), raw_topic_spec(settings, connector.platform)], settings)
-    status: StateTable[StatusRecord] = StateTable(
-        kafka, internal_topic(settings, "status"), StatusRecord, key_filter=lambda key: "/" not in key
-    )
     publisher = TransactionalPublisher(kafka, transactional_id(settings, connector_name), max_batch_size=262144)
-    async with publisher, status:
-        await status.put(connector_name, StatusRecord(connector=connector_name, state="running", started_at=started_at))
-        error: str | None = None
-        state = "succeeded"
+    async with publisher:
         try:
             async with StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord) as cursors:
                 index = await HashIndex.load(kafka, settings)
@@ -266,30 +260,7 @@ async def run_sync(
                     dead_letters=dead_letters,
                 )
                 await sync.run(summary, progress)
-        except asyncio.CancelledError:
-            # A pause, restart or rebalance: the committed batches stand, but the run did not finish.
-            state = "cancelled"
-            raise
-        except Exception as exc:
-            state, error = "failed", f"{type(exc).__name__}: {exc}"
-            raise
         finally:
             summary.duration = time.monotonic() - clock
-            record = StatusRecord(
-                connector=connector_name,
-                state=state,
-                started_at=started_at,
-                finished_at=datetime.now(UTC),
-                fetched=summary.fetched,
-                published=summary.published,
-                unchanged=summary.unchanged,
-                deleted=summary.deleted,
-                dead_lettered=summary.dead_lettered,
-                error=error,
-            )
-            try:
-                await status.put(connector_name, record)
-            except StreamError:
-                log.warning("sync.status_not_written", connector=connector_name)
     log.info("sync.finished", connector=connector_name, **{k: v for k, v in summary.__dict__.items() if k != "written"})
     return summary

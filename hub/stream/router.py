@@ -148,7 +148,7 @@ class PartnerRouter:
         subscriptions = StateTable(self._kafka, internal_topic(self._settings, "partners"), PartnerSubscription)
         marks = StateTable(
             self._kafka,
-            internal_topic(self._settings, "status"),
+            internal_topic(self._settings, "router-marks"),
             BackfillMark,
             key_filter=lambda key: key.startswith(MARK_PREFIX),
         )
@@ -245,7 +245,7 @@ class PartnerRouter:
             self._route(message, entity, relevant, output, backfill=True)
         marks = [
             OutgoingMessage(
-                internal_topic(self._settings, "status"),
+                internal_topic(self._settings, "router-marks"),
                 _mark_key(s, tp).encode(),
                 encode_state(BackfillMark(fingerprint=fingerprint(s))),
             )

@@ -30,6 +30,7 @@ __all__ = [
     "partner_topic_spec",
     "raw_topic",
     "raw_topic_spec",
+    "runs_topic",
 ]
 
 log = structlog.get_logger(__name__)
@@ -38,10 +39,13 @@ log = structlog.get_logger(__name__)
 COMPACTED_ENTITY_TYPES = ("projects", "organisations", "platforms", "datasets", "links", "statistics")
 # Every entity topic; contributions are keyed by project IRI and kept by time, not compacted.
 ENTITY_TYPES = (*COMPACTED_ENTITY_TYPES, "contributions")
-INTERNAL_TOPICS = ("connectors", "cursors", "status", "partners")
+# Compacted state topics; router backfill marks and dead-letter replay notes have their own, so no reader of a
+# connector's status has to filter keys to tell them apart.
+INTERNAL_TOPICS = ("connectors", "cursors", "status", "partners", "router-marks", "dlq-notes")
 _NAME_PART = re.compile(r"^[A-Za-z0-9_-]+$")
 _SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
 _NINETY_DAYS_MS = 90 * 24 * 3600 * 1000
+_THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,15 @@ def dlq_topic(settings: StreamSettings | HubSettings) -> str:
 
 
 def internal_topic(settings: StreamSettings | HubSettings, name: str) -> str:
-    """One of the hub's compacted state topics (``connectors``, ``cursors``, ``status``, ``partners``)."""
+    """One of the hub's compacted state topics (``INTERNAL_TOPICS``), e.g. ``ccs.hub.cursors``."""
     if name not in INTERNAL_TOPICS:
         raise StreamError(f"unknown internal topic {name!r}; expected one of {list(INTERNAL_TOPICS)}")
     return f"{_stream(settings).topic_prefix}.hub.{name}"
+
+
+def runs_topic(settings: StreamSettings | HubSettings) -> str:
+    """The run history (``hub.worker.runs``): one record per run start and end, kept 30 days, not compacted."""
+    return f"{_stream(settings).topic_prefix}.hub.runs"
 
 
 def hub_topics(settings: StreamSettings | HubSettings) -> list[TopicSpec]:
@@ -116,6 +125,7 @@ def hub_topics(settings: StreamSettings | HubSettings) -> list[TopicSpec]:
     specs.append(TopicSpec(entity_topic(stream, "contributions"), _retained(stream, _NINETY_DAYS_MS)))
     specs.append(TopicSpec(dlq_topic(stream), _retained(stream, _NINETY_DAYS_MS)))
     specs.extend(TopicSpec(internal_topic(stream, name), _compacted(stream)) for name in INTERNAL_TOPICS)
+    specs.append(TopicSpec(runs_topic(stream), _retained(stream, _THIRTY_DAYS_MS)))
     return specs
 
 

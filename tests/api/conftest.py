@@ -14,7 +14,6 @@ from pydantic import SecretStr
 from hub.api import connectors as api_connectors
 from hub.api import partners as api_partners
 from hub.api import problems as api_problems
-from hub.api import scheduler as api_scheduler
 from hub.api import tokens as api_tokens
 from hub.api.app import make_app
 from hub.api.auth import TokenRecord, hash_token, new_token
@@ -22,6 +21,7 @@ from hub.api.keys import Registry
 from hub.api.tables import MemoryTable
 from hub.config import ApiSettings, HubSettings
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord
+from hub.worker import scheduler as api_scheduler
 
 ADMIN_TOKEN = "admin-token-for-the-api-tests-0123456789"
 SECRET = "s3cr3t-platform-token-never-echoed"

@@ -13,11 +13,12 @@ from pydantic import SecretStr
 from hub.api.app import make_app
 from hub.api.kafka import KafkaRegistry, api_topics, kafka_ready_check
 from hub.api.keys import Registry
-from hub.api.runner import kafka_runner
-from hub.api.scheduler import Scheduler
 from hub.config import ApiSettings, HubSettings, StreamSettings
 from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ensure_topics, hub_topics
+from hub.worker.run import kafka_runner
+from hub.worker.runs import RunHistory
+from hub.worker.scheduler import Scheduler
 from tests.api.conftest import ADMIN_TOKEN
 from tests.api.zooniverse_replay import zooniverse_app
 
@@ -63,7 +64,7 @@ async def test_registered_connectors_and_cursors_survive_a_restart(
             assert response.status == 201, await response.text()
         scheduler = Scheduler(
             registry,
-            kafka_runner(kafka, settings),
+            kafka_runner(kafka, settings, RunHistory(registry.runs), "w1"),
             settings=settings.api,
             worker_id="w1",
             owns={"zoo-a"}.__contains__,
@@ -74,6 +75,11 @@ async def test_registered_connectors_and_cursors_survive_a_restart(
         status = await (await client.get("/connectors/zoo-a/status", headers=ADMIN)).json()
         assert status["last_error"] is None, status
         assert status["records_published"] >= 3
+        runs = (await (await client.get("/connectors/zoo-a/runs", headers=ADMIN)).json())["runs"]
+        assert [(run["outcome"], run["worker"]) for run in runs] == [("succeeded", "w1")]
+        assert runs[0]["published"] == status["records_published"]
+        assert runs[0]["fetched"] == status["records_fetched"]
+        assert runs[0]["requests"] >= 1
         cursor_before = await (await client.get("/connectors/zoo-a/cursor", headers=ADMIN)).json()
         assert cursor_before["cursor"] is not None
         assert cursor_before["batches"] >= 1
@@ -85,6 +91,11 @@ async def test_registered_connectors_and_cursors_survive_a_restart(
         assert cursor_after == cursor_before
         status = await (await client.get("/connectors/zoo-a/status", headers=ADMIN)).json()
         assert status["records_published"] >= 3
+        runs = (await (await client.get("/connectors/zoo-a/runs", headers=ADMIN)).json())["runs"]
+        assert [(run["outcome"], run["worker"]) for run in runs] == [("succeeded", "w1")]
+        assert runs[0]["published"] == status["records_published"]
+        assert runs[0]["fetched"] == status["records_fetched"]
+        assert runs[0]["requests"] >= 1
         assert (await client.delete("/connectors/zoo-a", headers=ADMIN)).status == 204
     async with _hub(aiohttp_client, settings) as (client, registry):
         assert registry.connectors.get("zoo-a") is None

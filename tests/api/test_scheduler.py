@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from hub.api.keys import Registry
-from hub.api.scheduler import Scheduler, next_run_after
 from hub.api.status import CommandRecord, ConnectorStatus
 from hub.config import ApiSettings
 from hub.errors import FatalConnectorError, RetriableConnectorError
 from hub.stream.pipeline import SyncProgress, SyncSummary
 from hub.stream.state import ConnectorRecord
+from hub.worker.scheduler import Scheduler, next_run_after
 from tests.api.conftest import NOW, SECRET, FakeConnector, memory_registry
 
 SETTINGS = ApiSettings(backoff_initial_s=10, backoff_max_s=35)

@@ -16,11 +16,11 @@ import pytest
 
 from hub.api.kafka import KafkaRegistry, api_topics
 from hub.api.status import ConnectorStatus, WorkerRecord
-from hub.api.workers import ensure_assignment_topic, slot_of
 from hub.config import ApiSettings, HubSettings, StreamSettings
 from hub.stream.kafka import KafkaClients
 from hub.stream.state import ConnectorRecord
 from hub.stream.topics import ensure_topics, hub_topics
+from hub.worker.group import ensure_assignment_topic, slot_of
 from tests.api.zooniverse_replay import zooniverse_app
 
 pytestmark = pytest.mark.integration

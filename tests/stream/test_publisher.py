@@ -6,7 +6,9 @@ import asyncio
 from typing import Any
 
 import pytest
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError, ProducerFenced
+from aiokafka.structs import RecordMetadata
 
 from hub.errors import StreamError
 from hub.stream.kafka import KafkaClients
@@ -19,6 +21,7 @@ class FakeProducer:
     def __init__(self, log: list[str], failures: list[BaseException | None]) -> None:
         self.log = log
         self.failures = failures
+        self.next_offset: dict[str, int] = {}
 
     async def start(self) -> None:
         self.log.append("start")
@@ -29,10 +32,14 @@ class FakeProducer:
     async def begin_transaction(self) -> None:
         self.log.append("begin")
 
-    async def send(self, topic: str, value: bytes | None, *, key: bytes | None, headers: Any) -> asyncio.Future[None]:
+    async def send(
+        self, topic: str, value: bytes | None, *, key: bytes | None, headers: Any
+    ) -> asyncio.Future[RecordMetadata]:
         self.log.append(f"send {topic} {key!r}")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        future.set_result(None)
+        offset = self.next_offset.get(topic, 0)
+        self.next_offset[topic] = offset + 1
+        future: asyncio.Future[RecordMetadata] = asyncio.get_running_loop().create_future()
+        future.set_result(RecordMetadata(topic, 0, TopicPartition(topic, 0), offset, -1, 0, 0))
         return future
 
     async def commit_transaction(self) -> None:
@@ -121,3 +128,14 @@ async def test_an_error_no_retry_can_fix_is_raised_at_once() -> None:
             await publisher.publish(MESSAGES)
     assert publisher.log.count("begin") == 1
     assert publisher.retries == 0
+
+
+async def test_publish_returns_the_offset_after_each_partitions_last_message() -> None:
+    """What a reader needs to read its own writes: per partition, the next offset after this batch."""
+    publisher = ScriptedPublisher([])
+    await publisher.start()
+    first = await publisher.publish([OutgoingMessage("a", b"1", b"x"), OutgoingMessage("a", b"2", b"y")])
+    second = await publisher.publish([OutgoingMessage("b", b"3", b"z")])
+    assert first == {TopicPartition("a", 0): 2}
+    assert second == {TopicPartition("b", 0): 1}
+    assert publisher.written == {TopicPartition("a", 0): 2, TopicPartition("b", 0): 1}

@@ -35,7 +35,7 @@ __all__ = ["RunConnector", "Scheduler", "next_run_after"]
 log = structlog.get_logger(__name__)
 
 RunConnector = Callable[[ConnectorRecord, SyncProgress], Awaitable[SyncSummary]]
-"""Runs one sync of a connector (``hub.api.runner.kafka_runner`` in the hub; fakes in tests)."""
+"""Runs one sync of a connector (``hub.worker.run.kafka_runner`` in the hub; fakes in tests)."""
 
 Clock = Callable[[], datetime]
 _MAX_ERROR_CHARS = 2000
@@ -65,7 +65,9 @@ class _Slot:
     handled_restart_at: datetime | None = None
     task: asyncio.Task[None] | None = None
     failures: int = 0
-    progress_published: int = field(default=0)
+    #: The running totals of the run in progress, as its last committed batch left them.
+    live: SyncSummary | None = None
+    live_written: int = field(default=-1)
 
 
 class Scheduler:
@@ -200,6 +202,8 @@ class Scheduler:
             self._apply_commands(slot, now)
             if slot.task is None and now >= slot.next_run_at:
                 slot.task = asyncio.create_task(self._run_once(slot), name=f"sync-{name}")
+            elif slot.task is not None:
+                await self._write_live(slot)
         await self._heartbeat()
 
     async def _adopt(self, record: ConnectorRecord, now: datetime) -> _Slot:
@@ -290,6 +294,24 @@ class Scheduler:
         )
         await self.registry.status.put(slot.record.name, slot.status)
 
+    @staticmethod
+    def _counts(summary: SyncSummary) -> dict[str, object]:
+        return {
+            "fetched": summary.fetched,
+            "published": summary.published,
+            "unchanged": summary.unchanged,
+            "deleted": summary.deleted,
+            "dead_lettered": summary.dead_lettered,
+        }
+
+    async def _write_live(self, slot: _Slot) -> None:
+        """Show a running connector's counts so far (once per committed batch, at most once per tick)."""
+        live = slot.live
+        if live is None or live.batches == slot.live_written or slot.status.state != "running":
+            return
+        slot.live_written = live.batches
+        await self._write(slot, **self._counts(live))
+
     def _scrub(self, record: ConnectorRecord, text: str, *, limit: int = _MAX_ERROR_CHARS) -> str:
         """The text without any of the connector's secrets (an exception may quote a URL or a header)."""
         model = self._types.get(record.type)
@@ -308,11 +330,14 @@ class Scheduler:
         record = slot.record
         started = self._clock()
         clock = time.monotonic()
-        await self._write(slot, state="running", started_at=started, finished_at=None)
-        slot.progress_published = 0
+        empty = SyncSummary()
+        slot.live, slot.live_written = empty, 0
+        await self._write(slot, state="running", started_at=started, finished_at=None, **self._counts(empty))
 
         def progress(summary: SyncSummary) -> None:
-            slot.progress_published = summary.published
+            # Called after each committed batch; the scheduler's tick writes it, so this callback never blocks.
+            slot.live = summary
+            self._wake.set()
 
         outcome = "failed"
         try:
@@ -321,8 +346,10 @@ class Scheduler:
             outcome = "cancelled"
             slot.task = None
             state = "paused" if slot.record.paused else "idle"
+            committed = self._counts(slot.live) if slot.live is not None else {}
             with contextlib.suppress(Exception):
-                await self._write(slot, state=state, finished_at=self._clock())
+                # What the cancelled run committed stays committed: say so, not the previous run's counts.
+                await asyncio.shield(self._write(slot, state=state, finished_at=self._clock(), **committed))
             raise
         except Exception as exc:  # noqa: BLE001 - whatever a run raises, the connector is failed and retried
             slot.failures += 1
@@ -333,6 +360,7 @@ class Scheduler:
             log.warning("scheduler.run_failed", connector=record.name, error=error, retry_in_s=backoff)
             await self._write(
                 slot,
+                **(self._counts(slot.live) if slot.live is not None else {}),
                 state="failed",
                 finished_at=now,
                 error=error,
