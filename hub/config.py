@@ -87,6 +87,11 @@ class StreamSettings(_Section):
     replication_factor: int = Field(1, ge=1, description="1 on a local broker, 3 in production.")
     min_insync_replicas: int = Field(1, ge=1, description="2 in production, with replication factor 3.")
     topic_prefix: str = Field("ccs", pattern=r"^[A-Za-z0-9_-]+$", description="First part of every topic name.")
+    publish_give_up_s: float = Field(
+        120.0,
+        gt=0,
+        description="Longest a sync keeps retrying one transaction (the cluster away) before it fails with an error.",
+    )
 
 
 class ApiSettings(_Section):

@@ -241,7 +241,12 @@ async def run_sync(
     clock = time.monotonic()
     summary = SyncSummary()
     await ensure_topics(kafka, [*hub_topics(settings), raw_topic_spec(settings, connector.platform)], settings)
-    publisher = TransactionalPublisher(kafka, transactional_id(settings, connector_name), max_batch_size=262144)
+    publisher = TransactionalPublisher(
+        kafka,
+        transactional_id(settings, connector_name),
+        give_up_after_s=settings.stream.publish_give_up_s,
+        max_batch_size=262144,
+    )
     async with publisher:
         try:
             async with StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord) as cursors:

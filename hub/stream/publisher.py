@@ -20,13 +20,13 @@ from typing import Any, Self
 import structlog
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import (
-    ClusterAuthorizationFailedError,
-    InvalidTopicError,
+    IllegalStateError,
+    InvalidProducerEpoch,
+    KafkaConnectionError,
     KafkaError,
-    MessageSizeTooLargeError,
-    RecordListTooLargeError,
-    TopicAuthorizationFailedError,
-    TransactionalIdAuthorizationFailed,
+    KafkaTimeoutError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
 )
 
 from hub.errors import StreamError
@@ -37,14 +37,25 @@ __all__ = ["OutgoingMessage", "TransactionOutcome", "TransactionalPublisher"]
 log = structlog.get_logger(__name__)
 
 
-# Failures no retry can fix: the transaction is aborted and the error raised at once.
-_HOPELESS = (
-    MessageSizeTooLargeError,
-    RecordListTooLargeError,
-    InvalidTopicError,
-    TopicAuthorizationFailedError,
-    TransactionalIdAuthorizationFailed,
-    ClusterAuthorizationFailedError,
+def _hopeless(exc: BaseException) -> bool:
+    """A failure no retry can fix (too large, not authorised, invalid topic): raise at once.
+
+    aiokafka marks each of its errors ``retriable`` or not. A transaction is retried on a fresh producer, which
+    also cures the non-retriable state errors of the old one (fenced, out of order, an abort in progress), so only
+    errors that a new producer would meet again count as hopeless: those of the request itself and of its rights.
+    """
+    if isinstance(exc, TimeoutError | KafkaTimeoutError) or getattr(exc, "retriable", False):
+        return False
+    return not isinstance(exc, _CURED_BY_A_NEW_PRODUCER)
+
+
+# Not retriable for the producer that met them, but a fresh producer (which ``_reset`` makes) starts clean.
+_CURED_BY_A_NEW_PRODUCER = (
+    ProducerFenced,
+    OutOfOrderSequenceNumber,
+    InvalidProducerEpoch,
+    IllegalStateError,
+    KafkaConnectionError,
 )
 
 
@@ -76,6 +87,8 @@ class TransactionalPublisher:
         transactional_id: stable per writer; two live writers with the same id fence each other.
         max_attempts: tries per transaction before ``StreamError``.
         attempt_timeout_s: longest one try may take (a broker restart makes sends hang until it is back).
+        give_up_after_s: longest one ``publish`` may keep trying, restarts of the producer included, before
+            ``StreamError``: the bound a caller can rely on when the cluster is gone.
         backoff_s: first wait between tries; doubles per try, up to 10 s.
         producer_options: extra ``AIOKafkaProducer`` options (e.g. ``linger_ms``, ``max_batch_size``).
     """
@@ -87,6 +100,7 @@ class TransactionalPublisher:
         *,
         max_attempts: int = 8,
         attempt_timeout_s: float = 60.0,
+        give_up_after_s: float = 120.0,
         backoff_s: float = 0.5,
         **producer_options: Any,
     ) -> None:
@@ -94,6 +108,8 @@ class TransactionalPublisher:
         self.transactional_id = transactional_id
         self._max_attempts = max_attempts
         self._attempt_timeout_s = attempt_timeout_s
+        self._give_up_after_s = give_up_after_s
+        self._deadline: float | None = None
         self._backoff_s = backoff_s
         self._options = producer_options
         self._producer: AIOKafkaProducer | None = None
@@ -144,7 +160,7 @@ class TransactionalPublisher:
         producer = self._producer
         if producer is None:
             raise StreamError(f"publisher {self.transactional_id!r} is not started")
-        async with asyncio.timeout(self._attempt_timeout_s):
+        async with asyncio.timeout(min(self._attempt_timeout_s, self._remaining_s())):
             await producer.begin_transaction()
             deliveries = [
                 await producer.send(m.topic, m.value, key=m.key, headers=list(m.headers) or None) for m in messages
@@ -160,8 +176,18 @@ class TransactionalPublisher:
             written[tp] = max(written.get(tp, 0), record.offset + 1)
         return written
 
-    async def _reset(self) -> None:
-        """Throw the producer away and make a new one; the new one's start aborts what the old one left open."""
+    def _remaining_s(self) -> float:
+        if self._deadline is None:
+            return self._attempt_timeout_s
+        return max(0.0, self._deadline - asyncio.get_running_loop().time())
+
+    async def _reset(self, *, retry: bool = True) -> None:
+        """Throw the producer away and make a new one; the new one's start aborts what the old one left open.
+
+        Starting the new producer is tried until ``publish``'s deadline (``give_up_after_s``), then ``StreamError``:
+        with the broker gone for good, ``publish`` raises within its bound instead of retrying forever.
+        Without ``retry`` (the last attempt failed) the producer is only thrown away.
+        """
         producer, self._producer = self._producer, None
         if producer is not None:
             with contextlib.suppress(KafkaError, TimeoutError):
@@ -170,12 +196,22 @@ class TransactionalPublisher:
             with contextlib.suppress(KafkaError, TimeoutError):
                 async with asyncio.timeout(10):
                     await producer.stop()
+        if not retry:
+            return
+        delay = self._backoff_s
         while True:
             try:
-                await self.start()
-            except StreamError:
-                log.warning("publisher.restart_failed", transactional_id=self.transactional_id)
-                await asyncio.sleep(self._backoff_s)
+                async with asyncio.timeout(max(self._remaining_s(), 0.001)):
+                    await self.start()
+            except (StreamError, TimeoutError) as exc:
+                if self._remaining_s() <= delay:
+                    raise StreamError(
+                        f"publisher {self.transactional_id!r} could not reconnect to Kafka at "
+                        f"{self._kafka.bootstrap} within {self._give_up_after_s:.0f} s: {exc!r}"
+                    ) from exc
+                log.warning("publisher.restart_failed", transactional_id=self.transactional_id, retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(max(delay, 0.1) * 2, 5.0)
             else:
                 return
 
@@ -203,9 +239,24 @@ class TransactionalPublisher:
             resolved by ``verify`` (the offsets were lost with it).
 
         Raises:
-            StreamError: every try failed; nothing of this transaction is visible to read_committed readers.
+            StreamError: every try failed, a failure no retry can fix, or ``give_up_after_s`` passed; nothing of
+                this transaction is visible to read_committed readers.
         """
         delay = self._backoff_s
+        self._deadline = asyncio.get_running_loop().time() + self._give_up_after_s
+        try:
+            return await self._publish(messages, verify, offsets, group_id, delay)
+        finally:
+            self._deadline = None
+
+    async def _publish(
+        self,
+        messages: Sequence[OutgoingMessage],
+        verify: Verify | None,
+        offsets: Mapping[TopicPartition, int] | None,
+        group_id: str | None,
+        delay: float,
+    ) -> dict[TopicPartition, int]:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 written = await self._attempt(messages, offsets, group_id)
@@ -217,8 +268,8 @@ class TransactionalPublisher:
                     messages=len(messages),
                     error=repr(exc),
                 )
-                if attempt == self._max_attempts or isinstance(exc, _HOPELESS):
-                    await self._reset()
+                if attempt == self._max_attempts or _hopeless(exc) or self._remaining_s() <= delay:
+                    await self._reset(retry=False)
                     raise StreamError(
                         f"transaction of {len(messages)} messages by {self.transactional_id!r} failed "
                         f"{attempt} times; last error: {exc!r}"

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import KafkaTimeoutError, MessageSizeTooLargeError, ProducerFenced
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    NotEnoughReplicasError,
+    ProducerFenced,
+    TopicAuthorizationFailedError,
+)
 from aiokafka.structs import RecordMetadata
 
 from hub.errors import StreamError
@@ -139,3 +146,51 @@ async def test_publish_returns_the_offset_after_each_partitions_last_message() -
     assert first == {TopicPartition("a", 0): 2}
     assert second == {TopicPartition("b", 0): 1}
     assert publisher.written == {TopicPartition("a", 0): 2, TopicPartition("b", 0): 1}
+
+
+class UnreachablePublisher(ScriptedPublisher):
+    """The first producer's commit times out, and no new producer can start: the broker is gone."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__([KafkaTimeoutError()], **options)
+        self.starts = 0
+
+    def _new_producer(self) -> Any:
+        self.starts += 1
+        producer = FakeProducer(self.log, self.failures)
+        if self.starts > 1:
+
+            async def refuse() -> None:
+                raise KafkaConnectionError("Unable to bootstrap from [('unused', 9092)]")
+
+            producer.start = refuse  # type: ignore[method-assign]
+        return producer
+
+
+async def test_with_the_broker_gone_publish_gives_up_within_its_bound() -> None:
+    """Restarting the producer is bounded too: StreamError after give_up_after_s, not retries forever."""
+    publisher = UnreachablePublisher(give_up_after_s=0.5, max_attempts=1000)
+    publisher._backoff_s = 0.01
+    await publisher.start()
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    with pytest.raises(StreamError, match=r"could not reconnect to Kafka at unused:9092 within 0 s|failed \d+ times"):
+        await publisher.publish(MESSAGES)
+    assert loop.time() - began < 5.0
+    assert publisher.starts > 2, "it retried the restart before giving up"
+
+
+async def test_a_retriable_error_is_retried() -> None:
+    """aiokafka's own `retriable` flag decides: not enough replicas now may be enough in a moment."""
+    publisher = ScriptedPublisher([NotEnoughReplicasError()])
+    async with publisher:
+        await publisher.publish(MESSAGES)
+    assert (publisher.transactions, publisher.retries) == (1, 1)
+
+
+async def test_a_non_retriable_request_error_is_not_retried() -> None:
+    publisher = ScriptedPublisher([TopicAuthorizationFailedError()])
+    async with publisher:
+        with pytest.raises(StreamError, match="TopicAuthorizationFailedError"):
+            await publisher.publish(MESSAGES)
+    assert publisher.retries == 0
