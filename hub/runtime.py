@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -25,7 +27,7 @@ from hub.stream.topics import ensure_topics, hub_topics
 from hub.worker.group import ensure_assignment_topic
 from hub.worker.service import worker
 
-__all__ = ["kafka_cluster", "run_hub", "run_until_signalled", "run_worker"]
+__all__ = ["kafka_cluster", "run_hub", "run_until_signalled", "run_worker", "supervised"]
 
 log = structlog.get_logger(__name__)
 
@@ -55,6 +57,40 @@ async def _prepare(settings: HubSettings, kafka: KafkaClients) -> None:
     check = await ensure_topics(kafka, [*hub_topics(settings.stream), *api_topics(settings)], settings.stream)
     await ensure_assignment_topic(kafka, settings)
     log.info("hub.topics", topics_created=len(check.created), topics_existing=len(check.existing))
+
+
+ROLE_RESTART_INITIAL_S = 1.0
+ROLE_RESTART_MAX_S = 30.0
+
+
+async def supervised(name: str, role: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Run ``role`` until ``stop`` is set, restarting it with backoff when it fails.
+
+    A role that loses the cluster (``StreamError`` once its bounded retries are spent) is started again, so the
+    hub recovers by itself when Kafka returns; ``/readyz`` says meanwhile that Kafka is unreachable. A role that
+    returns while ``stop`` is not set has finished for good, which is a bug: it is logged and restarted too.
+    """
+    delay = ROLE_RESTART_INITIAL_S
+    while not stop.is_set():
+        began = time.monotonic()
+        try:
+            await role()
+        except Exception as exc:  # noqa: BLE001 - any failure of a role means: restart it, and say why
+            if stop.is_set():
+                return
+            # No traceback with locals (they may hold configs); the error itself says what failed.
+            log.error("role.failed", role=name, error=f"{type(exc).__name__}: {exc}", restart_in_s=delay)  # noqa: TRY400
+        else:
+            if stop.is_set():
+                return
+            log.error("role.returned", role=name, restart_in_s=delay)
+        if time.monotonic() - began > 5 * ROLE_RESTART_MAX_S:
+            delay = ROLE_RESTART_INITIAL_S  # it ran well for a while: this is a new failure, not the same one
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await stop.wait()
+        delay = min(delay * 2, ROLE_RESTART_MAX_S)
+    log.info("role.stopped", role=name)
 
 
 async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
@@ -88,8 +124,14 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
             worker(settings, registry, kafka=kafka, metrics=metrics),
         ):
             roles = [
-                asyncio.create_task(PartnerRouter(kafka, settings).run(stop), name="partner-router"),
-                asyncio.create_task(run_materialiser(settings, kafka, stop, store=store), name="materialiser"),
+                asyncio.create_task(
+                    supervised("partner-router", lambda: PartnerRouter(kafka, settings).run(stop), stop),
+                    name="partner-router",
+                ),
+                asyncio.create_task(
+                    supervised("materialiser", lambda: run_materialiser(settings, kafka, stop, store=store), stop),
+                    name="materialiser",
+                ),
             ]
             await lag.start()
             log.info("hub.up", bootstrap=kafka.bootstrap, api=server.url)
