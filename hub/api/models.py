@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.api.auth import SCOPE_PATTERN
 from hub.api.problems import FieldError
+from hub.schema.base import EntityTopic
 
 __all__ = [
     "NAME_PATTERN",
@@ -46,7 +47,7 @@ NAME_PATTERN = r"^[A-Za-z0-9_-]{1,100}$"
 DEFAULT_INTERVAL_S = 3600.0
 
 ConnectorState = Literal["running", "idle", "degraded", "failed", "paused", "unassigned"]
-EntityType = Literal["projects", "organisations", "platforms", "datasets", "links", "statistics", "contributions"]
+EntityType = EntityTopic
 
 
 class _Body(BaseModel):

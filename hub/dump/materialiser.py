@@ -22,6 +22,7 @@ from hub.config import HubSettings
 from hub.dump.expand import ExpandedRecord, expand_records
 from hub.dump.store import Change, HubStore, TopicPartitionKey
 from hub.errors import DumpError, StreamError
+from hub.schema.base import COMPACTED_ENTITY_TYPES
 from hub.stream.consume import partitions_of
 from hub.stream.kafka import KafkaClients
 from hub.stream.topics import entity_topic
@@ -39,7 +40,8 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 #: The compacted entity topics the store mirrors (contributions are summarised by the statistics topic).
-MATERIALISED_ENTITIES = ("projects", "organisations", "platforms", "datasets", "statistics", "links")
+# Every compacted entity type: one named graph per record. Contributions stay on their topic (and in dumps).
+MATERIALISED_ENTITIES = COMPACTED_ENTITY_TYPES
 
 
 def materialised_topics(settings: HubSettings) -> list[str]:

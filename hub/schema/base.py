@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args
 
 import orjson
 from pydantic import (
@@ -32,8 +32,11 @@ from pydantic.alias_generators import to_camel
 from hub.errors import RecordValidationError
 
 __all__ = [
+    "COMPACTED_ENTITY_TYPES",
     "CONTEXT_URL",
     "CONTEXT_VERSION",
+    "ENTITY_TYPES",
+    "TIME_KEPT_ENTITY_TYPES",
     "EntityTopic",
     "HubModel",
     "Iri",
@@ -48,7 +51,12 @@ CONTEXT_VERSION = "v1"
 #: IRI of the bundled context ``hub/schema/contexts/v1.jsonld`` (served only by the frozen document loader).
 CONTEXT_URL = "https://w3id.org/citsci-hub/context/v1.jsonld"
 
-EntityTopic = Literal["projects", "organisations", "platforms", "datasets", "links", "contributions", "statistics"]
+#: The one list of entity types: topics, API models, the materialiser and the envelope derive theirs from it.
+EntityTopic = Literal["projects", "organisations", "platforms", "datasets", "links", "statistics", "contributions"]
+ENTITY_TYPES: tuple[EntityTopic, ...] = get_args(EntityTopic)
+#: Entity types kept by time (keyed by project IRI, many records per key) rather than compacted by IRI.
+TIME_KEPT_ENTITY_TYPES: tuple[EntityTopic, ...] = ("contributions",)
+COMPACTED_ENTITY_TYPES: tuple[EntityTopic, ...] = tuple(e for e in ENTITY_TYPES if e not in TIME_KEPT_ENTITY_TYPES)
 
 # An absolute IRI: a scheme, then no whitespace or characters that RDF forbids in IRIs.
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")

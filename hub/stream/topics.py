@@ -13,6 +13,10 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from hub.config import HubSettings, StreamSettings
 from hub.errors import StreamError
+
+# Entity topics of compacted types are keyed by record IRI (latest version, tombstones for deletions); the
+# time-kept ones (contributions) by project IRI, with retention.
+from hub.schema.base import COMPACTED_ENTITY_TYPES, ENTITY_TYPES
 from hub.stream.kafka import KafkaClients
 
 __all__ = [
@@ -35,10 +39,6 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-# Entity topics keyed by record IRI and compacted: the latest version of every record, tombstones for deletions.
-COMPACTED_ENTITY_TYPES = ("projects", "organisations", "platforms", "datasets", "links", "statistics")
-# Every entity topic; contributions are keyed by project IRI and kept by time, not compacted.
-ENTITY_TYPES = (*COMPACTED_ENTITY_TYPES, "contributions")
 # Compacted state topics; router backfill marks and dead-letter replay notes have their own, so no reader of a
 # connector's status has to filter keys to tell them apart.
 INTERNAL_TOPICS = ("connectors", "cursors", "status", "partners", "router-marks", "dlq-notes")
