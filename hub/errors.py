@@ -19,6 +19,7 @@ __all__ = [
     "RetriableConnectorError",
     "SchemaError",
     "SkippableRecordError",
+    "StoreLockedError",
     "StreamError",
     "SweepRefused",
 ]
@@ -111,6 +112,10 @@ class SweepRefused(HubError):
 
 class DumpError(HubError):
     """The materialised store, a dump or the link matcher failed (a store that cannot be opened, a bad record)."""
+
+
+class StoreLockedError(DumpError):
+    """The RDF store is open in another process (``hub up`` or ``hub materialise``), which must be asked instead."""
 
 
 class QueryRefusedError(DumpError):

@@ -30,6 +30,24 @@ class ApiClient:
     url: str
     token: str | None
 
+    def fetch(self, method: str, path: str, *, data: dict[str, str], accept: str) -> bytes:
+        """One form request whose answer is passed through as bytes (SPARQL results in any format)."""
+        return asyncio.run(self._fetch(method, path, data, accept))
+
+    async def _fetch(self, method: str, path: str, data: dict[str, str], accept: str) -> bytes:
+        headers = {"Accept": accept, **({"Authorization": f"Bearer {self.token}"} if self.token else {})}
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_read=600)) as session,
+                session.request(method, self.url + path, data=data, headers=headers) as response,
+            ):
+                body = await response.read()
+                if response.status >= 400:
+                    raise click.ClickException(_error_text(response.status, body.decode("utf-8", "replace")))
+                return body
+        except aiohttp.ClientError as exc:
+            raise click.ClickException(f"cannot reach the hub API at {self.url}: {exc}; is `hub up` running?") from exc
+
     def call(self, method: str, path: str, *, body: Any = None, params: dict[str, str] | None = None) -> Any:
         """One request; the decoded JSON body (None for 204)."""
         return asyncio.run(self._call(method, path, body, params))

@@ -10,12 +10,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hub.cli._root import pass_settings
+from hub.cli.api import api_options, make_client
 from hub.config import HubSettings
 from hub.dump.files import write_dump
 from hub.dump.http import dump_dir
 from hub.dump.materialiser import Materialiser, materialised_topics, open_store
 from hub.dump.store import HubStore
-from hub.errors import HubError
+from hub.errors import HubError, StoreLockedError
 from hub.runtime import kafka_cluster
 
 __all__ = ["dump"]
@@ -43,16 +44,37 @@ async def _catch_up(settings: HubSettings, store: HubStore, timeout_s: float) ->
     help="First read the topics up to their end (needs Kafka), so the dump reflects everything committed now.",
 )
 @click.option("--catch-up-timeout-s", type=click.FloatRange(min=1), default=600.0, show_default=True)
+@api_options
 @pass_settings
-def dump(settings: HubSettings, output: Path | None, catch_up: bool, catch_up_timeout_s: float) -> None:
+def dump(
+    settings: HubSettings,
+    output: Path | None,
+    catch_up: bool,
+    catch_up_timeout_s: float,
+    url: str | None,
+    token: str | None,
+) -> None:
     """Write the federated dump: hub.nq.gz, hub.jsonld.gz and manifest.json in a new <output>/<dump id>/.
 
-    Reads the store at HUB_DUMP__STORE_DIR; a hub running in another process holds that store, so ask it with
-    POST /dump instead.
+    Reads the store at HUB_DUMP__STORE_DIR. While a hub runs (it holds the store and keeps it caught up), the
+    dump is written by that hub through its API (POST /dump), into its own dump directory.
     """
     console = Console(stderr=True)
     try:
         store = open_store(settings)
+    except StoreLockedError:
+        client = make_client(settings, url, token)
+        console.print(f"the store is held by a running hub: asking its API at {client.url} (POST /dump)")
+        if output is not None:
+            console.print("[yellow]--output is ignored: the running hub writes into its own dump directory[/yellow]")
+        manifest = client.call("POST", "/dump")
+        click.echo(f"dump {manifest['dumpId']}: {manifest['records']} records, {manifest['triples']} triples")
+        for entry in manifest["files"]:
+            click.echo(f"  {client.url}/dump/{manifest['dumpId']}/{entry['name']}  {entry['bytes']} bytes")
+        return
+    except HubError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
         if catch_up:
             applied = asyncio.run(_catch_up(settings, store, catch_up_timeout_s))
             console.print(f"caught up with Kafka: {applied} records applied")

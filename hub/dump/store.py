@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from hub.errors import DumpError
+from hub.errors import DumpError, StoreLockedError
 from hub.schema.iris import BASE, HUB_NS
 
 __all__ = ["STATE_GRAPH", "Change", "HubStore", "TopicPartitionKey", "offsets_from_quads"]
@@ -94,12 +94,12 @@ class HubStore:
         try:
             self.store = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as exc:
-            hint = (
-                "; another process (hub up or hub materialise) has it open: ask that one (POST /dump, /sparql)"
-                if "lock" in str(exc).lower()
-                else ""
-            )
-            raise DumpError(f"cannot open the RDF store at {path}: {exc}{hint}") from exc
+            if "lock" in str(exc).lower():
+                raise StoreLockedError(
+                    f"the RDF store at {path} is open in another process (hub up or hub materialise): "
+                    "ask that one (POST /dump, /sparql)"
+                ) from exc
+            raise DumpError(f"cannot open the RDF store at {path}: {exc}") from exc
         self._write_lock = threading.Lock()
 
     def offsets(self) -> dict[TopicPartitionKey, int]:
