@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
-from hub.connectors._parsing import normalise_url, parse_bool, parse_date, parse_float, split_list, strip_html
+from hub.connectors._parsing import as_text, normalise_url, parse_bool, parse_date, parse_float, split_list, strip_html
 from hub.connectors._vocab import FlagCollector, load_tables, normalise_term
 from hub.errors import ConfigError
 
@@ -169,25 +169,19 @@ def _each(value: Any, one: Callable[[Any], Any]) -> Any:
     return one(value)
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
-
-
 def _t_strip_html(_arg: Any) -> Callable[[Any, FlagCollector, str], Any]:
-    return lambda value, _flags, _field: _each(value, lambda v: strip_html(_text(v)))
+    return lambda value, _flags, _field: _each(value, lambda v: strip_html(as_text(v, stringify=True)))
 
 
 def _t_trim(_arg: Any) -> Callable[[Any, FlagCollector, str], Any]:
-    return lambda value, _flags, _field: _each(value, lambda v: (_text(v) or "").strip() or None)
+    return lambda value, _flags, _field: _each(value, lambda v: as_text(v, stringify=True))
 
 
 def _t_url(_arg: Any) -> Callable[[Any, FlagCollector, str], Any]:
     def apply(value: Any, flags: FlagCollector, field: str) -> Any:
         def one(item: Any) -> str | None:
-            url = normalise_url(_text(item))
-            if url is None and _text(item) and str(item).strip():
+            url = normalise_url(as_text(item, stringify=True))
+            if url is None and as_text(item, stringify=True):
                 flags.add(field, str(item), "not a web address; left out")
             return url
 
@@ -238,7 +232,9 @@ def _t_split(arg: Any) -> Callable[[Any, FlagCollector, str], Any]:
 
     def apply(value: Any, _flags: FlagCollector, _field: str) -> Any:
         items = value if isinstance(value, list) else [value]
-        return [part for item in items if item is not None for part in split_list(_text(item), separator)]
+        return [
+            part for item in items if item is not None for part in split_list(as_text(item, stringify=True), separator)
+        ]
 
     return apply
 

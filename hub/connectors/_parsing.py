@@ -20,6 +20,7 @@ from typing import Any, Literal
 __all__ = [
     "ParsedDate",
     "WkbPoint",
+    "as_text",
     "clean_text",
     "decode_wkb_point",
     "is_placeholder",
@@ -28,6 +29,7 @@ __all__ = [
     "parse_bool",
     "parse_date",
     "parse_float",
+    "parse_moment",
     "split_list",
     "strip_html",
 ]
@@ -67,6 +69,24 @@ def parse_bool(value: object) -> bool | None:
     if word in _FALSE_WORDS:
         return False
     return None
+
+
+def as_text(value: object, *, stringify: bool = False) -> str | None:
+    """The trimmed text of a platform field, or ``None`` when it is blank or not text.
+
+    Args:
+        value: a field as the platform sent it.
+        stringify: also read a number (or any other non-text value but ``None``) as its ``str()``, as a mapping
+            file's text transforms do; by default only a string is text, so ``{}`` or ``3`` in a name field
+            is left out rather than published as ``"{}"``.
+    """
+    if isinstance(value, str):
+        text = value
+    elif stringify and value is not None:
+        text = str(value)
+    else:
+        return None
+    return text.strip() or None
 
 
 class _TextExtractor(HTMLParser):
@@ -238,6 +258,8 @@ class ParsedDate:
 
     value: datetime
     precision: Literal["year", "month", "day", "time"]
+    #: Whether the source stated the zone (``Z``, ``+02:00``, `` UTC``); a naive one was taken as UTC.
+    zoned: bool = False
 
 
 _YEAR = re.compile(r"^\d{4}$")
@@ -259,7 +281,7 @@ def parse_date(value: object, *, formats: tuple[str, ...] = ()) -> ParsedDate | 
         The UTC date-time with its precision, or ``None`` for empty text, ``"Unknown"`` and anything unreadable.
     """
     if isinstance(value, datetime):
-        return ParsedDate(_as_utc(value), "time")
+        return ParsedDate(_as_utc(value), "time", zoned=value.tzinfo is not None)
     if isinstance(value, date):
         return ParsedDate(datetime(value.year, value.month, value.day, tzinfo=UTC), "day")
     if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
@@ -293,12 +315,32 @@ def parse_date(value: object, *, formats: tuple[str, ...] = ()) -> ParsedDate | 
             return ParsedDate(datetime(int(match[3]), int(match[2]), int(match[1]), tzinfo=UTC), "day")
         except ValueError:
             return None
+    if text.endswith(" UTC"):
+        # Zooniverse's exports write "2025-01-21 16:08:41 UTC".
+        text = text.removesuffix(" UTC").replace(" ", "T") + "+00:00"
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
         return None
     precision: Literal["day", "time"] = "day" if len(text) <= 10 else "time"
-    return ParsedDate(_as_utc(parsed), precision)
+    return ParsedDate(_as_utc(parsed), precision, zoned=parsed.tzinfo is not None)
+
+
+def parse_moment(value: object, *, zoned: bool = False) -> datetime | None:
+    """The UTC instant :func:`parse_date` reads in ``value``, for a field that holds one date or time.
+
+    Args:
+        value: the field as the platform sent it.
+        zoned: accept only a date-time that states its zone (an API timestamp such as ``2015-05-18T15:14:41Z``
+            or ``2025-01-21 16:08:41 UTC``), refusing a naive one or a bare date rather than guessing UTC.
+
+    Returns:
+        The aware UTC date-time, or ``None`` for a blank, unreadable (or, with ``zoned``, zone-less) value.
+    """
+    parsed = parse_date(value)
+    if parsed is None or (zoned and not parsed.zoned):
+        return None
+    return parsed.value
 
 
 def _precision_of(pattern: str) -> Literal["year", "month", "day", "time"]:

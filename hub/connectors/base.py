@@ -9,6 +9,7 @@ mapping.
 from __future__ import annotations
 
 import abc
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,6 +101,19 @@ async def skip_idle(batches: AsyncIterator[Batch], cursor: str | None) -> AsyncI
             yield batch
 
 
+def _skipping_idle(
+    fetch: Callable[[Connector, str | None], AsyncIterator[Batch]],
+) -> Callable[[Connector, str | None], AsyncIterator[Batch]]:
+    """``fetch`` with :func:`skip_idle` applied to what it yields (names, docstring and ``@override`` kept)."""
+
+    @functools.wraps(fetch)
+    async def fetch_skipping_idle(self: Connector, cursor: str | None) -> AsyncIterator[Batch]:
+        async for batch in skip_idle(fetch(self, cursor), cursor):
+            yield batch
+
+    return fetch_skipping_idle
+
+
 class Pseudonymiser(Protocol):
     """Turns a platform user id (or a logged-out session) into a pseudonymous contributor IRI.
 
@@ -164,12 +178,21 @@ class Connector(abc.ABC):
 
     Subclasses set the class variables, implement :meth:`fetch` and :meth:`map`, and are registered under the
     ``hub.connectors`` entry-point group with :attr:`name` as the entry-point name.
+
+    The framework wraps every ``fetch`` a subclass defines in :func:`skip_idle`, so a connector yields whatever
+    its walk sees and an idle batch (no records, the same cursor) never reaches the stream layer.
     """
 
     name: ClassVar[str]
     platform: ClassVar[str]
     config_model: ClassVar[type[ConnectorConfig]]
     sync_mode: ClassVar[SyncMode]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fetch = cls.__dict__.get("fetch")
+        if fetch is not None and not getattr(fetch, "__isabstractmethod__", False):
+            cls.fetch = _skipping_idle(fetch)  # type: ignore[method-assign,assignment]
 
     @classmethod
     def platform_of(cls, config: ConnectorConfig) -> str:

@@ -21,10 +21,12 @@ from yarl import URL
 
 from hub.connectors._parsing import (
     ParsedDate,
+    as_text,
     normalise_url,
     parse_bool,
     parse_date,
     parse_float,
+    parse_moment,
     split_list,
     strip_html,
 )
@@ -161,42 +163,42 @@ class BioCollectConnector(Connector):
     def _project(self, record: RawRecord, project: Mapping[str, Any]) -> Project:
         tables = load_tables("biocollect")
         flags = FlagCollector()
-        name = strip_html(_text(project.get("name")))
+        name = strip_html(as_text(project.get("name")))
         if not name:
             raise self.skip(record, "project has no name")
-        status = tables["projectStatus"].map_one(_text(project.get("status")), flags, source_field="status")
+        status = tables["projectStatus"].map_one(as_text(project.get("status")), flags, source_field="status")
         science = tables["projectScienceType"].map_terms(
             [str(t) for t in _list(project.get("scienceType"))], flags, source_field="scienceType"
         )
         difficulty = tables["difficultyLevel"].map_one(
-            _text(project.get("difficulty")), flags, source_field="difficulty"
+            as_text(project.get("difficulty")), flags, source_field="difficulty"
         )
-        url_text = _text(project.get("urlWeb"))
+        url_text = as_text(project.get("urlWeb"))
         url = normalise_url(url_text)
         if url_text and url is None:
             flags.add("urlWeb", url_text, "not a web address; left out")
         closed = status in ("Completed", "Abandoned")
-        end = _moment(project.get("endDate"))
-        org_id = _text(project.get("organisationId"))
-        image = normalise_url(_text(project.get("fullSizeImageUrl")))
-        external = _text(project.get("externalId"))
+        end = parse_moment(project.get("endDate"))
+        org_id = as_text(project.get("organisationId"))
+        image = normalise_url(as_text(project.get("fullSizeImageUrl")))
+        external = as_text(project.get("externalId"))
         from_scistarter = bool(external and parse_bool(project.get("isSciStarter")))
         return Project(
             iri=mint_iri("project", PLATFORM, record.native_id),
             project_id=record.native_id,
             project_name=name,
-            project_aim=strip_html(_text(project.get("aim"))),
-            project_description=strip_html(_text(project.get("description"))),
+            project_aim=strip_html(as_text(project.get("aim"))),
+            project_description=strip_html(as_text(project.get("description"))),
             project_status=status,
-            project_start_date=_moment(project.get("startDate")),
-            project_planned_start_date=_moment(project.get("plannedStartDate")),
+            project_start_date=parse_moment(project.get("startDate")),
+            project_planned_start_date=parse_moment(project.get("plannedStartDate")),
             project_end_date=end if closed else None,
             project_planned_end_date=None if closed else end,
-            project_date_created=_moment(project.get("dateCreated")),
-            project_last_updated_date=_moment(project.get("lastUpdated")),
+            project_date_created=parse_moment(project.get("dateCreated")),
+            project_last_updated_date=parse_moment(project.get("lastUpdated")),
             project_science_type=science,
             difficulty_level=difficulty,
-            keyword=split_list(_text(project.get("keywords"))),
+            keyword=split_list(as_text(project.get("keywords"))),
             has_tag=[tag for key, tag in _TAGS.items() if parse_bool(project.get(key))],
             project_url=url,
             project_country=_known(project.get("countries"), _COUNTRIES, "countries", flags),
@@ -205,7 +207,7 @@ class BioCollectConnector(Connector):
             project_media=[ProjectMedia(project_media_type=ProjectMediaType.IMAGE_URL, project_media_file=image)]
             if image
             else [],
-            project_responsible_party_name=strip_html(_text(project.get("organisationName"))),
+            project_responsible_party_name=strip_html(as_text(project.get("organisationName"))),
             responsible_party=mint_iri("organisation", PLATFORM, org_id) if org_id else None,
             # An external SciStarter listing names its SciStarter id: cross-platform evidence, kept as PPSR does.
             project_external_id=[f"scistarter:{external}"] if from_scistarter else [],
@@ -216,7 +218,7 @@ class BioCollectConnector(Connector):
         )
 
     def _activity(self, record: RawRecord, activity: Mapping[str, Any]) -> list[Contribution]:
-        project_id = _text(activity.get("projectId"))
+        project_id = as_text(activity.get("projectId"))
         if not project_id:
             raise self.skip(record, "activity has no projectId")
         user_id = activity.get("userId")
@@ -226,13 +228,13 @@ class BioCollectConnector(Connector):
             else None
         )
         embargoed = bool(parse_bool(activity.get("embargoed")))
-        dataset = _text(activity.get("projectActivityId"))
+        dataset = as_text(activity.get("projectActivityId"))
         out = []
         for index, occurrence in enumerate(_list(activity.get("records"))):
             if not isinstance(occurrence, Mapping):
                 continue
             flags = FlagCollector()
-            occurrence_id = _text(occurrence.get("occurrenceID")) or f"{record.native_id}-{index}"
+            occurrence_id = as_text(occurrence.get("occurrenceID")) or f"{record.native_id}-{index}"
             lat, lon = parse_float(occurrence.get("decimalLatitude")), parse_float(occurrence.get("decimalLongitude"))
             if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
                 flags.add("decimalLatitude,decimalLongitude", f"{lat},{lon}", "outside WGS84 bounds; left out")
@@ -251,12 +253,12 @@ class BioCollectConnector(Connector):
                     contribution_type=ContributionType.OBSERVATION,
                     project=mint_iri("project", PLATFORM, project_id),
                     dataset=mint_iri("dataset", PLATFORM, dataset) if dataset else None,
-                    created=_moment(activity.get("dateCreated")),
+                    created=parse_moment(activity.get("dateCreated")),
                     basis_of_record="HumanObservation",
                     occurrence_id=occurrence_id,
                     event_date=_event_text(event),
-                    scientific_name=strip_html(_text(occurrence.get("name"))),
-                    taxon_id=normalise_url(_text(occurrence.get("guid"))),
+                    scientific_name=strip_html(as_text(occurrence.get("name"))),
+                    taxon_id=normalise_url(as_text(occurrence.get("guid"))),
                     individual_count=int(count) if count is not None and count >= 0 else None,
                     occurrence_status=None if count is None else ("absent" if count == 0 else "present"),
                     decimal_latitude=lat,
@@ -272,24 +274,15 @@ class BioCollectConnector(Connector):
         return out
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
 def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _moment(value: object) -> datetime | None:
-    parsed = parse_date(value)
-    return parsed.value if parsed is not None else None
 
 
 def _updated(item: Any) -> str | None:
     """An item's ``lastUpdated`` as a sortable UTC ISO text (BioCollect writes them all in Z)."""
     if not isinstance(item, Mapping):
         return None
-    moment = _moment(item.get("lastUpdated"))
+    moment = parse_moment(item.get("lastUpdated"))
     return moment.isoformat() if moment is not None else None
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, HttpUrl
@@ -33,9 +33,9 @@ from hub.connectors._parsing import (
     parse_date,
     split_list,
 )
-from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors._vocab import FlagCollector, load_tables
-from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, unparsed_payload
+from hub.connectors.base import ConnectorConfig, RawRecord, unparsed_payload
+from hub.connectors.snapshot import ListedSnapshotConnector
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri, platform_iri
@@ -142,19 +142,17 @@ def _unescaped(value: object) -> str | None:
     return html.unescape(value) if isinstance(value, str) else None
 
 
-class CitizenScienceGovConnector(Connector):
+class CitizenScienceGovConnector(ListedSnapshotConnector):
     """Full snapshots of the US federal citizen-science catalog."""
 
     name: ClassVar[str] = "citizenscience-gov"
     platform: ClassVar[str] = PLATFORM
     config_model: ClassVar[type[ConnectorConfig]] = CitizenScienceGovConfig
-    sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
     config: CitizenScienceGovConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
     @override
-    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
-        start = snapshot_offset(cursor, connector=self.name)
+    async def listing(self) -> list[RawRecord]:
         settings = self.config
         path = settings.path or _DEFAULT_PATHS[settings.source]
         url = str(settings.base_url).rstrip("/") + "/" + path.lstrip("/")
@@ -168,8 +166,7 @@ class CitizenScienceGovConnector(Connector):
             response = await self.http.get(url, connector=self.name)
             rows = self._dcat_rows(response.data, path)
         records = [self._record(index, row, response.url) for index, row in enumerate(rows)]
-        for batch in snapshot_batches(records, page_size=settings.page_size, start=start):
-            yield batch
+        return records
 
     def _csv_rows(self, body: bytes, path: str) -> list[dict[str, Any]]:
         try:

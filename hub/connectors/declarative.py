@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Self
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationInfo, field_validator, model_validator
 from typing_extensions import override
@@ -23,18 +23,16 @@ from yarl import URL
 
 from hub.connectors._http import HttpClient, Response
 from hub.connectors._mapping_spec import TARGETS, MappingSpec, build_transforms, dig, load_mapping
-from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors._vocab import FlagCollector
 from hub.connectors.base import (
-    Batch,
     Clock,
-    Connector,
     ConnectorConfig,
     Pseudonymiser,
     RawRecord,
     unparsed_payload,
     utc_now,
 )
+from hub.connectors.snapshot import ListedSnapshotConnector
 from hub.errors import ConfigError, FatalConnectorError, RecordValidationError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri, platform_iri
@@ -136,13 +134,12 @@ def _check_host(spec: MappingSpec, base_url: object) -> None:
         )
 
 
-class DeclarativeConnector(Connector):
+class DeclarativeConnector(ListedSnapshotConnector):
     """Runs a mapping file: pages through the portal's listing and maps each record to a PPSR project."""
 
     name: ClassVar[str] = "declarative"
     platform: ClassVar[str] = "declarative"
     config_model: ClassVar[type[ConnectorConfig]] = DeclarativeConfig
-    sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
     config: DeclarativeConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
@@ -242,8 +239,7 @@ class DeclarativeConnector(Connector):
         return items
 
     @override
-    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
-        start = snapshot_offset(cursor, connector=self.name)
+    async def listing(self) -> list[RawRecord]:
         records: list[RawRecord] = []
         async for response in self._pages():
             for item in self._items(response):
@@ -254,8 +250,7 @@ class DeclarativeConnector(Connector):
                     reason = f"record has no id at {self.spec.listing.id!r}"
                     payload = unparsed_payload(str(item)[:2000], reason)
                     records.append(RawRecord(self.platform, "project", f"no-id-{len(records)}", payload, response.url))
-        for batch in snapshot_batches(records, page_size=self.config.page_size, start=start):
-            yield batch
+        return records
 
     # ----------------------------------------------------------------------------------------------------------
     # map

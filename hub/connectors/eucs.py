@@ -12,16 +12,16 @@ registered (kept as ``projectOriginalRepository`` and ``projectExternalId``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from pydantic import Field, HttpUrl
 from typing_extensions import override
 
-from hub.connectors._parsing import normalise_url, parse_bool, parse_date, parse_float, strip_html
-from hub.connectors._portal import snapshot_batches, snapshot_offset
+from hub.connectors._parsing import as_text, normalise_url, parse_bool, parse_date, parse_float, strip_html
 from hub.connectors._vocab import FlagCollector, load_tables
-from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, unparsed_payload
+from hub.connectors.base import ConnectorConfig, RawRecord, unparsed_payload
+from hub.connectors.snapshot import ListedSnapshotConnector
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri, platform_iri
@@ -54,13 +54,12 @@ class EucsConfig(ConnectorConfig):
     )
 
 
-class EucsConnector(Connector):
+class EucsConnector(ListedSnapshotConnector):
     """Full snapshots of EU-Citizen.Science projects and organisations."""
 
     name: ClassVar[str] = "eu-citizen-science"
     platform: ClassVar[str] = PLATFORM
     config_model: ClassVar[type[ConnectorConfig]] = EucsConfig
-    sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
     config: EucsConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
@@ -90,14 +89,12 @@ class EucsConnector(Connector):
         return records
 
     @override
-    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
-        start = snapshot_offset(cursor, connector=self.name)
+    async def listing(self) -> list[RawRecord]:
         records: list[RawRecord] = []
         if self.config.include_organisations:
             records.extend(await self._listing("organisations", "organisation"))
         records.extend(await self._listing("projects", "project"))
-        for batch in snapshot_batches(records, page_size=self.config.page_size, start=start):
-            yield batch
+        return records
 
     @override
     def map(self, record: RawRecord) -> Sequence[HubModel]:
@@ -110,7 +107,7 @@ class EucsConnector(Connector):
 
     def _organisation(self, record: RawRecord, org: Mapping[str, Any]) -> Organisation:
         flags = FlagCollector()
-        name = strip_html(_text(org.get("name")))
+        name = strip_html(as_text(org.get("name")))
         if not name:
             raise self.skip(record, "organisation has no name")
         url = _url_or_flag(org.get("url"), "url", flags)
@@ -119,7 +116,7 @@ class EucsConnector(Connector):
             iri=mint_iri("organisation", PLATFORM, record.native_id),
             name=name,
             url=url,
-            description=strip_html(_text(org.get("description"))),
+            description=strip_html(as_text(org.get("description"))),
             hosted_on=[platform_iri(PLATFORM)],
             data_quality_flag=flags.texts(),
         )
@@ -127,7 +124,7 @@ class EucsConnector(Connector):
     def _project(self, record: RawRecord, project: Mapping[str, Any]) -> Project:
         tables = load_tables("eucs")
         flags = FlagCollector()
-        name = strip_html(_text(project.get("name")))
+        name = strip_html(as_text(project.get("name")))
         if not name:
             raise self.skip(record, "project has no name")
 
@@ -148,14 +145,14 @@ class EucsConnector(Connector):
         responsible_iri = responsible_name = None
         if isinstance(main_org, Mapping) and main_org.get("id") is not None:
             responsible_iri = mint_iri("organisation", PLATFORM, str(main_org["id"]))
-            responsible_name = strip_html(_text(main_org.get("name")))
+            responsible_name = strip_html(as_text(main_org.get("name")))
         elif project.get("host"):
-            responsible_name = strip_html(_text(project.get("host")))
+            responsible_name = strip_html(as_text(project.get("host")))
 
         origin = project.get("originDatabase")
         origin_name = _label(origin, "originDatabase")
-        origin_uid = _text(project.get("originUID"))
-        external_ids = [f"{origin_name or 'origin'}:{origin_uid.strip()}"] if origin_uid and origin_uid.strip() else []
+        origin_uid = as_text(project.get("originUID"))
+        external_ids = [f"{origin_name or 'origin'}:{origin_uid}"] if origin_uid else []
         origin_url = _url_or_flag(project.get("originURL"), "originURL", flags)
 
         funding_body = _label(project.get("fundingBody"), "body")
@@ -163,8 +160,8 @@ class EucsConnector(Connector):
             iri=mint_iri("project", PLATFORM, record.native_id),
             project_id=record.native_id,
             project_name=name,
-            project_aim=strip_html(_text(project.get("aim"))),
-            project_description=strip_html(_text(project.get("description"))),
+            project_aim=strip_html(as_text(project.get("aim"))),
+            project_description=strip_html(as_text(project.get("description"))),
             project_date_created=_date_or_flag(project.get("dateCreated"), "dateCreated", flags),
             keyword=_labels(project.get("keywords"), "keyword"),
             project_status=status,
@@ -177,8 +174,8 @@ class EucsConnector(Connector):
             project_country=self._country(project.get("country"), flags),
             project_geographic_location=_location(project, flags),
             project_media=_media(project, flags),
-            project_how_to_participate=strip_html(_text(project.get("howToParticipate"))),
-            project_equipment=strip_html(_text(project.get("equipment"))),
+            project_how_to_participate=strip_html(as_text(project.get("howToParticipate"))),
+            project_equipment=strip_html(as_text(project.get("equipment"))),
             has_tag=[HasTag.PARTICIPATE_FROM_HOME] if parse_bool(project.get("doingAtHome")) else [],
             project_funding=[ProjectFunding(project_funding_source=funding_body)] if funding_body else [],
             project_original_repository=[origin_name] if origin_name else [],
@@ -200,10 +197,6 @@ class EucsConnector(Connector):
         return [label] if label else []
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -212,7 +205,7 @@ def _label(item: object, key: str) -> str | None:
     """The text of EU-CS's ``{"id": 2, "status": "Active"}`` objects (or a bare string)."""
     if isinstance(item, Mapping):
         item = item.get(key)
-    return item.strip() if isinstance(item, str) and item.strip() else None
+    return as_text(item)
 
 
 def _labels(value: object, key: str) -> list[str]:
@@ -221,9 +214,9 @@ def _labels(value: object, key: str) -> list[str]:
 
 
 def _url_or_flag(value: object, field: str, flags: FlagCollector) -> str | None:
-    text = _text(value)
+    text = as_text(value)
     url = normalise_url(text)
-    if text and text.strip() and url is None:
+    if text and url is None:
         flags.add(field, text, "not a web address; left out")
     return url
 
@@ -259,7 +252,7 @@ def _partners(organisations: object) -> list[ProjectAssociatedParty]:
             out.append(
                 ProjectAssociatedParty(
                     project_associated_party_id=mint_iri("organisation", PLATFORM, str(org["id"])),
-                    project_associated_party_name=strip_html(_text(org.get("name"))),
+                    project_associated_party_name=strip_html(as_text(org.get("name"))),
                     project_associated_party_role=ProjectAssociatedPartyRole.PARTNER,
                 )
             )
@@ -271,12 +264,12 @@ def _media(project: Mapping[str, Any], flags: FlagCollector) -> list[ProjectMedi
     for n in (1, 2, 3):
         url = _url_or_flag(project.get(f"image{n}"), f"image{n}", flags)
         if url:
-            credit = _text(project.get(f"imageCredit{n}"))
+            credit = as_text(project.get(f"imageCredit{n}"))
             media.append(
                 ProjectMedia(
                     project_media_type=ProjectMediaType.IMAGE_URL,
                     project_media_file=url,
-                    project_media_credit=credit.strip() if credit and credit.strip() else None,
+                    project_media_credit=credit,
                 )
             )
     return media

@@ -17,18 +17,18 @@ the user name only becomes a pseudonymous agent IRI.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import Field, HttpUrl, model_validator
 from typing_extensions import override
 from yarl import URL
 
 from hub.connectors._parsing import parse_float, strip_html
-from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors._vocab import FlagCollector, load_tables
-from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, unparsed_payload
+from hub.connectors.base import ConnectorConfig, RawRecord, unparsed_payload
+from hub.connectors.snapshot import ListedSnapshotConnector
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
 from hub.schema.iris import mint_iri, platform_iri
@@ -59,13 +59,12 @@ class FromThePageConfig(ConnectorConfig):
         return self
 
 
-class FromThePageConnector(Connector):
+class FromThePageConnector(ListedSnapshotConnector):
     """Full snapshots of FromThePage collections, their works' status and structured transcriptions."""
 
     name: ClassVar[str] = "fromthepage"
     platform: ClassVar[str] = PLATFORM
     config_model: ClassVar[type[ConnectorConfig]] = FromThePageConfig
-    sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
     config: FromThePageConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
@@ -95,8 +94,7 @@ class FromThePageConnector(Connector):
         return urls
 
     @override
-    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
-        start = snapshot_offset(cursor, connector=self.name)
+    async def listing(self) -> list[RawRecord]:
         records: list[RawRecord] = []
         for url in await self._collection_urls():
             source, collection = await self._iiif(url)
@@ -117,8 +115,7 @@ class FromThePageConnector(Connector):
                     work_id = URL(manifest_id).parent.name
                     payload = {"collection": slug, **structured}
                     records.append(RawRecord(PLATFORM, "transcription", work_id, payload, where))
-        for batch in snapshot_batches(records, page_size=self.config.page_size, start=start):
-            yield batch
+        return records
 
     # ----------------------------------------------------------------------------------------------------------
     # map

@@ -27,7 +27,7 @@ from pydantic import Field, HttpUrl
 from typing_extensions import override
 from yarl import URL
 
-from hub.connectors._parsing import normalise_url, parse_date, parse_float, strip_html
+from hub.connectors._parsing import normalise_url, parse_float, parse_moment, strip_html
 from hub.connectors._vocab import FlagCollector, load_tables
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, unparsed_payload
 from hub.connectors.cursor import decode_cursor, encode_cursor
@@ -221,8 +221,8 @@ class INaturalistConnector(Connector):
             project_id=record.native_id,
             project_name=title,
             project_description=strip_html(project.get("description")),
-            project_date_created=_moment(project.get("created_at")),
-            project_last_updated_date=_moment(project.get("updated_at")),
+            project_date_created=parse_moment(project.get("created_at")),
+            project_last_updated_date=parse_moment(project.get("updated_at")),
             project_science_type=tables["projectScienceType"].map_terms([kind], flags, source_field="project_type"),
             scientific_process_involved=tables["scientificProcessInvolved"].map_terms(
                 [kind], flags, source_field="project_type"
@@ -261,7 +261,7 @@ class INaturalistConnector(Connector):
             iri=mint_iri("contribution", PLATFORM, record.native_id),
             contribution_type=ContributionType.OBSERVATION,
             project=mint_iri("project", PLATFORM, project_id),
-            created=_moment(obs.get("created_at")),
+            created=parse_moment(obs.get("created_at")),
             basis_of_record="HumanObservation",
             occurrence_id=f"urn:uuid:{uuid}" if isinstance(uuid, str) and uuid else None,
             event_date=str(event) if event else None,
@@ -298,11 +298,6 @@ class INaturalistConnector(Connector):
             active_volunteer_count=observers,
             generated_at_time=harvested,
         )
-
-
-def _moment(value: object) -> datetime | None:
-    parsed = parse_date(value)
-    return parsed.value if parsed is not None else None
 
 
 def _location(

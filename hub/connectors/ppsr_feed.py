@@ -13,21 +13,19 @@ and the record says so. Every run is a full snapshot with mark and sweep.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import orjson
 from pydantic import Field, HttpUrl
 from typing_extensions import override
 
-from hub.connectors._portal import snapshot_batches, snapshot_offset
 from hub.connectors.base import (
-    Batch,
-    Connector,
     ConnectorConfig,
     RawRecord,
     unparsed_payload,
 )
+from hub.connectors.snapshot import ListedSnapshotConnector
 from hub.errors import FatalConnectorError
 from hub.schema import HubModel
 from hub.schema.iris import platform_iri
@@ -81,13 +79,12 @@ def decode_feed(body: bytes, *, records_key: str) -> list[Any]:
     raise ValueError(f"the feed has no {records_key!r} array (found {keys})")
 
 
-class PpsrFeedConnector(Connector):
+class PpsrFeedConnector(ListedSnapshotConnector):
     """Full snapshots of a portal's PPSR Core JSON feed."""
 
     name: ClassVar[str] = "ppsr-feed"
     platform: ClassVar[str] = "ppsr-feed"
     config_model: ClassVar[type[ConnectorConfig]] = PpsrFeedConfig
-    sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
 
     config: PpsrFeedConfig  # narrowed: Connector.__init__ checks it is an instance of config_model
 
@@ -99,8 +96,7 @@ class PpsrFeedConnector(Connector):
         return config.platform_slug
 
     @override
-    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
-        start = snapshot_offset(cursor, connector=self.name)
+    async def listing(self) -> list[RawRecord]:
         url = str(self.config.base_url)
         response = await self.http.get(url, connector=self.name, decode_json=False)
         try:
@@ -117,8 +113,7 @@ class PpsrFeedConnector(Connector):
                 reason = f"$.{self.config.records_key}[{index}] has no projectId"
                 payload = unparsed_payload(orjson.dumps(item).decode()[:2000], reason)
                 records.append(RawRecord(self.platform, "project", f"index-{index}", payload, response.url))
-        for batch in snapshot_batches(records, page_size=self.config.page_size, start=start):
-            yield batch
+        return records
 
     @override
     def map(self, record: RawRecord) -> Sequence[HubModel]:

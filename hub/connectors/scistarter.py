@@ -1,9 +1,7 @@
 """SciStarter projects (project finder API) and Science Near Me opportunities, mapped to PPSR Core.
 
-Neither platform offers a change marker to ask for, so both are synced as snapshots and swept (mark and sweep):
-every page is asked conditionally, an unchanged listing costs one 304 per page and yields nothing, and a listing
-with any change is read whole (pages that answered 304 are read again without validators) so that the sweep knows
-every record that still exists. Page counts and totals are not trusted: a walk ends at an empty page.
+Neither platform offers a change marker to ask for, so both are synced as snapshots and swept (mark and sweep), by
+the framework's conditional paged walk (:class:`hub.connectors.snapshot.PagedSnapshotConnector`).
 
 SciStarter quirks handled here: ``guid`` is the stable id (``id`` and ``slug`` are not used in IRIs); ``begin``,
 ``end``, ``created`` and ``updated`` are epoch milliseconds; ``point`` is ``[lon, lat]``; ``regions`` is GeoJSON
@@ -12,25 +10,22 @@ inside a string; an empty ``fields_of_science`` is ``{}``, not ``[]``; ``difficu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import orjson
 from pydantic import Field, HttpUrl, SecretStr
 
-from hub.connectors._http import ConditionalCache, Page, page_number, paginate, redact_url
+from hub.connectors._parsing import as_text, parse_moment
 from hub.connectors._portal import FlaggedProject
 from hub.connectors._vocab import FlagCollector, load_tables
-from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle, unparsed_payload
-from hub.connectors.cursor import decode_cursor, encode_cursor
-from hub.errors import SchemaError
+from hub.connectors.base import ConnectorConfig, RawRecord
+from hub.connectors.snapshot import PagedSnapshotConnector
 from hub.schema import (
-    DataService,
     DifficultyLevel,
     HasTag,
     HubModel,
-    Platform,
     ProjectGeographicLocation,
     ProjectMedia,
     ProjectMediaType,
@@ -60,22 +55,8 @@ def epoch_ms(value: object) -> datetime | None:
         return None
 
 
-def _iso(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else None
-
-
-def _text(value: object) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 def _http_url(value: object) -> str | None:
-    text = _text(value)
+    text = as_text(value)
     return text if text and text.startswith(("http://", "https://")) and " " not in text else None
 
 
@@ -87,114 +68,7 @@ def _labels(value: object) -> list[str]:
 
 
 def _label(value: object) -> str | None:
-    return _text(value.get("label")) if isinstance(value, Mapping) else _text(value)
-
-
-class _SnapshotConnector(Connector):
-    """Shared snapshot walk: conditional pages, re-read of 304 pages when anything changed, sweep at the end."""
-
-    sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "snapshot"
-    items_key: ClassVar[str]
-    id_field: ClassVar[str]
-    kind: ClassVar[str] = "project"
-    first_page: ClassVar[int] = 1
-    #: The platform's name and home page, for its Platform record.
-    platform_name: ClassVar[str]
-    platform_url: ClassVar[str]
-
-    def first_url(self) -> str:
-        """The first page of the listing."""
-        raise NotImplementedError
-
-    def headers(self) -> dict[str, str]:
-        """Request headers (auth)."""
-        return {}
-
-    def secret_params(self) -> dict[str, str | int]:
-        """Query parameters that carry credentials: sent with each request, kept out of URLs we store."""
-        return {}
-
-    def native_id(self, item: Mapping[str, Any]) -> str:
-        """The platform's immutable id of one listed item."""
-        raise NotImplementedError
-
-    def platform_record(self) -> RawRecord:
-        """The platform itself, yielded in the last batch of every complete snapshot."""
-        raise NotImplementedError
-
-    def project(self, record: RawRecord, item: Mapping[str, Any]) -> HubModel:
-        """One listed item -> Project (``raise self.skip`` for one that cannot be)."""
-        raise NotImplementedError
-
-    def map(self, record: RawRecord) -> Sequence[HubModel]:
-        """The platform record -> Platform; a listed item -> Project (with data-quality flags for what did not map)."""
-        payload = self.require_parsed(record)
-        if record.kind == "platform":
-            return [_platform(self.platform, self.platform_name, self.platform_url, str(payload.get("api")))]
-        try:
-            return [self.project(record, payload)]
-        except SchemaError as exc:
-            raise self.skip(record, str(exc)) from exc
-
-    def items(self, data: Any) -> list[Any]:
-        """The records of a page body."""
-        items = data.get(self.items_key) if isinstance(data, Mapping) else None
-        return list(items) if isinstance(items, list) else []
-
-    def _records(self, page: Page) -> list[RawRecord]:
-        source = redact_url(page.url)
-        out = []
-        for position, item in enumerate(self.items(page.data)):
-            if isinstance(item, Mapping) and self.native_id(item):
-                out.append(RawRecord(self.platform, self.kind, self.native_id(item), item, source))
-            else:
-                # Without its id a record cannot be swept or keyed; it still goes to the dead-letter topic.
-                native = f"{source}#{position}"
-                text = orjson.dumps(item).decode()[:2000]
-                payload = unparsed_payload(text, f"listed item {position} has no {self.id_field!r}")
-                out.append(RawRecord(self.platform, self.kind, native, payload, source))
-        return out
-
-    def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
-        """The whole listing, page by page; the last batch has ``snapshot_complete`` unless nothing changed."""
-        return skip_idle(self._batches(cursor), cursor)
-
-    async def _batches(self, cursor: str | None) -> AsyncIterator[Batch]:
-        state = decode_cursor(cursor, connector=self.name)
-        cache = ConditionalCache.from_json(state.get("etags"))
-        resume = state.get("resume")
-        first = resume if isinstance(resume, str) else self.first_url()
-        # Pages that answered 304 in this run (and, when resuming, in the part of it before the break).
-        unchanged: list[str] = list(state.get("unchanged") or []) if resume else []
-        changed = bool(state.get("changed")) if resume else False
-        async for page in paginate(
-            self.http,
-            first,
-            next_url=page_number(self.items, first_page=self.first_page),
-            connector=self.name,
-            headers=self.headers(),
-            secret_params=self.secret_params(),
-            cache=cache,
-        ):
-            if page.not_modified:
-                unchanged.append(page.url)
-                continue
-            changed = True
-            position = {"etags": cache.to_json(), "unchanged": unchanged, "changed": True, "resume": page.next_url}
-            yield Batch(self._records(page), encode_cursor(position))
-        if not changed:
-            # Every page answered 304: nothing changed and nothing needs sweeping.
-            return
-        # Something changed: read again, without validators, the pages that answered 304, so that the sweep
-        # sees every record that still exists (the publisher drops the unchanged ones by content hash). The
-        # platform itself is part of every complete snapshot, or the sweep would delete it.
-        records: list[RawRecord] = [self.platform_record()]
-        for url in unchanged:
-            response = await self.http.get(
-                url, connector=self.name, headers=self.headers(), params=self.secret_params()
-            )
-            records.extend(self._records(Page(url, response.data, False, None)))
-        yield Batch(records, encode_cursor({"etags": cache.to_json()}), snapshot_complete=True)
+    return as_text(value.get("label")) if isinstance(value, Mapping) else as_text(value)
 
 
 class SciStarterConfig(ConnectorConfig):
@@ -206,7 +80,7 @@ class SciStarterConfig(ConnectorConfig):
     query: dict[str, str] = Field(default_factory=dict, description="Extra finder filters, e.g. {'q': 'birds'}.")
 
 
-class SciStarterConnector(_SnapshotConnector):
+class SciStarterConnector(PagedSnapshotConnector):
     """SciStarter projects from the project finder (``{"name": "Matches", "total", "page", "entities": [...]}``)."""
 
     name: ClassVar[str] = "scistarter"
@@ -231,7 +105,7 @@ class SciStarterConnector(_SnapshotConnector):
 
     def native_id(self, item: Mapping[str, Any]) -> str:
         """The ``guid`` (a UUID that survives renames; ``id`` and ``slug`` do not identify across systems)."""
-        return _text(item.get("guid")) or ""
+        return as_text(item.get("guid")) or ""
 
     def platform_record(self) -> RawRecord:
         """SciStarter as a platform."""
@@ -239,7 +113,7 @@ class SciStarterConnector(_SnapshotConnector):
 
     def project(self, record: RawRecord, p: Mapping[str, Any]) -> HubModel:
         """A finder entity -> Project."""
-        name = _text(p.get("name"))
+        name = as_text(p.get("name"))
         if not name:
             raise self.skip(record, "a project needs a name")
         flags = FlagCollector()
@@ -254,7 +128,7 @@ class SciStarterConnector(_SnapshotConnector):
         planned_end = end if end is not None and status != "Completed" else None
         actual_end = end if status == "Completed" else None
         location = _location(p, flags)
-        slug = _text(p.get("slug"))
+        slug = as_text(p.get("slug"))
         image = _http_url(p.get("image"))
         tags = [HasTag("Participate from home")] if p.get("entirely_online") else []
         if p.get("diy"):
@@ -263,10 +137,10 @@ class SciStarterConnector(_SnapshotConnector):
             "iri": mint_iri("project", self.platform, record.native_id),
             "project_id": record.native_id,
             "project_name": name,
-            "project_aim": _text(p.get("goal")),
-            "project_description": _text(p.get("description")),
-            "project_task": _text(p.get("task")),
-            "project_how_to_participate": _text(p.get("how_to_join")),
+            "project_aim": as_text(p.get("goal")),
+            "project_description": as_text(p.get("description")),
+            "project_task": as_text(p.get("task")),
+            "project_how_to_participate": as_text(p.get("how_to_join")),
             "project_date_created": epoch_ms(p.get("created")),
             "project_last_updated_date": epoch_ms(p.get("updated")),
             "project_status": ProjectStatus(status) if status else None,
@@ -278,10 +152,10 @@ class SciStarterConnector(_SnapshotConnector):
             "project_end_date": actual_end,
             "project_planned_end_date": planned_end,
             "project_url": _http_url(p.get("url")),
-            "project_responsible_party_name": _text(p.get("presenter")),
+            "project_responsible_party_name": as_text(p.get("presenter")),
             "project_geographic_location": [location] if location else [],
-            "project_locality": _text(p.get("regions_description")),
-            "project_equipment": _text(p.get("materials")),
+            "project_locality": as_text(p.get("regions_description")),
+            "project_equipment": as_text(p.get("materials")),
             "project_media": _image(image, p.get("image_credit")),
             "project_external_id": [f"scistarter:{p['id']}"] if isinstance(p.get("id"), int) else [],
             "project_original_repository": ["SciStarter"],
@@ -325,20 +199,11 @@ def _image(url: str | None, credit: object) -> list[ProjectMedia]:
         return []
     return [
         ProjectMedia(
-            project_media_type=ProjectMediaType("Image URL"), project_media_file=url, project_media_credit=_text(credit)
+            project_media_type=ProjectMediaType("Image URL"),
+            project_media_file=url,
+            project_media_credit=as_text(credit),
         )
     ]
-
-
-def _platform(slug: str, name: str, url: str, api: str) -> Platform:
-    return Platform(
-        iri=platform_iri(slug),
-        name=name,
-        url=url,
-        service=[DataService(iri=mint_iri("service", slug, "api"), endpoint_url=api)]
-        if api.startswith(("http://", "https://"))
-        else [],
-    )
 
 
 class ScienceNearMeConfig(ConnectorConfig):
@@ -350,7 +215,7 @@ class ScienceNearMeConfig(ConnectorConfig):
     partner: str | None = Field(None, description="Only this partner's opportunities (partner uid).")
 
 
-class ScienceNearMeConnector(_SnapshotConnector):
+class ScienceNearMeConnector(PagedSnapshotConnector):
     """Science Near Me opportunities (``{"matches": [...], "pagination": {...}}``) as PPSR projects."""
 
     name: ClassVar[str] = "sciencenearme"
@@ -377,7 +242,7 @@ class ScienceNearMeConnector(_SnapshotConnector):
 
     def native_id(self, item: Mapping[str, Any]) -> str:
         """The opportunity ``uid``."""
-        return _text(item.get("uid")) or ""
+        return as_text(item.get("uid")) or ""
 
     def platform_record(self) -> RawRecord:
         """Science Near Me as a platform."""
@@ -385,14 +250,14 @@ class ScienceNearMeConnector(_SnapshotConnector):
 
     def project(self, record: RawRecord, o: Mapping[str, Any]) -> HubModel:
         """An opportunity -> Project."""
-        title = _text(o.get("title"))
+        title = as_text(o.get("title"))
         if not title:
             raise self.skip(record, "an opportunity needs a title")
         flags = FlagCollector()
         topics = [t for t in o.get("opp_topics") or [] if isinstance(t, str)]
         sciences = load_tables(MAPPINGS)["oppTopics"].map_terms(topics, flags, source_field="opp_topics")
-        starts = sorted(filter(None, (_iso(s) for s in o.get("start_datetimes") or [])))
-        ends = sorted(filter(None, (_iso(s) for s in o.get("end_datetimes") or [])))
+        starts = sorted(filter(None, (parse_moment(s, zoned=True) for s in o.get("start_datetimes") or [])))
+        ends = sorted(filter(None, (parse_moment(s, zoned=True) for s in o.get("end_datetimes") or [])))
         end = ends[-1] if ends and o.get("has_end") else None
         now = self.clock()
         status = "Completed" if end is not None and end < now else "Active"
@@ -413,17 +278,17 @@ class ScienceNearMeConnector(_SnapshotConnector):
         image = _http_url(o.get("image_url"))
         locality = ", ".join(
             filter(
-                None, (_text(o.get(k)) for k in ("location_name", "address_city", "address_state", "address_country"))
+                None, (as_text(o.get(k)) for k in ("location_name", "address_city", "address_state", "address_country"))
             )
         )
         fields: dict[str, Any] = {
             "iri": mint_iri("project", self.platform, record.native_id),
             "project_id": record.native_id,
             "project_name": title,
-            "project_aim": _text(o.get("short_desc")),
-            "project_description": _text(o.get("description")),
-            "project_date_created": _iso(o.get("partner_created")),
-            "project_last_updated_date": _iso(o.get("partner_updated")),
+            "project_aim": as_text(o.get("short_desc")),
+            "project_description": as_text(o.get("description")),
+            "project_date_created": parse_moment(o.get("partner_created"), zoned=True),
+            "project_last_updated_date": parse_moment(o.get("partner_updated"), zoned=True),
             "project_status": ProjectStatus(status),
             "project_start_date": starts[0] if starts else None,
             "project_end_date": end if status == "Completed" else None,
@@ -433,12 +298,12 @@ class ScienceNearMeConnector(_SnapshotConnector):
             "has_tag": [HasTag("Participate from home")] if o.get("is_online") else [],
             "language": languages[0] if languages else None,
             "project_url": _http_url(o.get("partner_opp_url")),
-            "project_responsible_party_name": _text(o.get("organization_name")) or _text(o.get("partner_name")),
+            "project_responsible_party_name": as_text(o.get("organization_name")) or as_text(o.get("partner_name")),
             "project_geographic_location": [location] if location else [],
             "project_locality": locality or None,
             "project_media": _image(image, o.get("image_credit")),
-            "project_original_repository": [_text(o.get("partner_name")) or "Science Near Me"],
+            "project_original_repository": [as_text(o.get("partner_name")) or "Science Near Me"],
             "hosted_on": [platform_iri(self.platform)],
-            "same_as": [f"https://sciencenearme.org/{o['slug']}"] if _text(o.get("slug")) else [],
+            "same_as": [f"https://sciencenearme.org/{o['slug']}"] if as_text(o.get("slug")) else [],
         }
         return FlaggedProject(**fields, data_quality_flag=flags.texts())

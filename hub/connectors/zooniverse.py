@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, HttpUrl, SecretStr
+from typing_extensions import override
 
 from hub.connectors._http import ConditionalCache, next_href, paginate
-from hub.connectors._parsing import nested_get
+from hub.connectors._parsing import as_text, nested_get, parse_moment
 from hub.connectors._portal import FlaggedProject
 from hub.connectors._vocab import FlagCollector, load_tables
-from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle
+from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord
 from hub.connectors.cursor import decode_cursor, encode_cursor
 from hub.schema import (
     DataService,
@@ -39,7 +39,6 @@ __all__ = [
     "ZooniverseConnector",
     "panoptes_headers",
     "panoptes_items",
-    "parse_time",
 ]
 
 PLATFORM = "zooniverse"
@@ -53,20 +52,6 @@ def panoptes_headers(token: SecretStr | None) -> dict[str, str]:
     if token is not None:
         headers["Authorization"] = f"Bearer {token.get_secret_value()}"
     return headers
-
-
-def parse_time(value: object) -> datetime | None:
-    """A Panoptes or export timestamp (``2015-05-18T15:14:41.731Z``, ``2025-01-21 16:08:41 UTC``) as aware UTC."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.endswith(" UTC"):
-        text = text[:-4].replace(" ", "T") + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 class ZooniverseConfig(ConnectorConfig):
@@ -104,11 +89,9 @@ class ZooniverseConnector(Connector):
             url += "&id=" + ",".join(sorted(self.config.project_ids))
         return url
 
-    def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
+    @override
+    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         """Changed projects (newest first, each with its workflows), then organisations; see the module doc."""
-        return skip_idle(self._batches(cursor), cursor)
-
-    async def _batches(self, cursor: str | None) -> AsyncIterator[Batch]:
         state = decode_cursor(cursor, connector=self.name)
         since = state.get("since")
         run_max = state.get("run_max", since)
@@ -220,24 +203,24 @@ class ZooniverseConnector(Connector):
 
     def _map_project(self, record: RawRecord, p: Mapping[str, Any]) -> HubModel:
         native_id = record.native_id
-        name = _text(p.get("display_name")) or _text(p.get("title"))
+        name = as_text(p.get("display_name")) or as_text(p.get("title"))
         if not native_id or not name:
             raise self.skip(record, "a project needs an id and a display_name")
         flags = FlagCollector()
         tables = load_tables(PLATFORM)
-        state = _text(p.get("state"))
+        state = as_text(p.get("state"))
         if state is None:
             # Projects from before Panoptes had `state` carry the Ouroboros status in legacy_attributes.
             legacy = nested_get(p, "configuration", "legacy_attributes", "status")
             live = p.get("live")
-            state = _text(legacy) or ("live" if live is True else "development" if live is False else None)
+            state = as_text(legacy) or ("live" if live is True else "development" if live is False else None)
             flags.add("state", state or "", "no `state`; derived from legacy status or `live`")
         status = tables["projectStatus"].map_one(state, flags, source_field="state")
-        slug = _text(p.get("slug"))
+        slug = as_text(p.get("slug"))
         listing = f"{WEB_ROOT}/projects/{slug}" if slug else None
-        redirect = _text(p.get("redirect"))
+        redirect = as_text(p.get("redirect"))
         media = []
-        avatar = _text(p.get("avatar_src"))
+        avatar = as_text(p.get("avatar_src"))
         if avatar and avatar.startswith(("http://", "https://")):
             media.append(ProjectMedia(project_media_type=ProjectMediaType("Image URL"), project_media_file=avatar))
         org = nested_get(p, "links", "organization")
@@ -245,14 +228,14 @@ class ZooniverseConnector(Connector):
             "iri": mint_iri("project", PLATFORM, native_id),
             "project_id": native_id,
             "project_name": name,
-            "project_aim": _text(p.get("description")),
-            "project_description": _text(p.get("introduction")) or _text(p.get("description")),
-            "project_date_created": parse_time(p.get("created_at")),
-            "project_last_updated_date": parse_time(p.get("updated_at")),
-            "project_start_date": parse_time(p.get("launch_date")),
+            "project_aim": as_text(p.get("description")),
+            "project_description": as_text(p.get("introduction")) or as_text(p.get("description")),
+            "project_date_created": parse_moment(p.get("created_at"), zoned=True),
+            "project_last_updated_date": parse_moment(p.get("updated_at"), zoned=True),
+            "project_start_date": parse_moment(p.get("launch_date"), zoned=True),
             "project_status": ProjectStatus(status) if status else None,
             "keyword": [t for t in p.get("tags") or [] if isinstance(t, str) and t.strip()],
-            "language": _text(p.get("primary_language")),
+            "language": as_text(p.get("primary_language")),
             "project_url": redirect if redirect and redirect.startswith(("http://", "https://")) else listing,
             "project_media": media,
             "scientific_process_involved": [ScientificProcessInvolved("Classification or tagging")],
@@ -265,14 +248,14 @@ class ZooniverseConnector(Connector):
         return FlaggedProject(**fields, data_quality_flag=flags.texts())
 
     def _map_organisation(self, record: RawRecord, o: Mapping[str, Any]) -> HubModel:
-        name = _text(o.get("display_name")) or _text(o.get("title"))
+        name = as_text(o.get("display_name")) or as_text(o.get("title"))
         if not record.native_id or not name:
             raise self.skip(record, "an organisation needs an id and a display_name")
-        slug = _text(o.get("slug"))
+        slug = as_text(o.get("slug"))
         return Organisation(
             iri=mint_iri("organisation", PLATFORM, record.native_id),
             name=name,
-            description=_text(o.get("description")),
+            description=as_text(o.get("description")),
             url=f"{WEB_ROOT}/organizations/{slug}" if slug else None,
             hosted_on=[platform_iri(PLATFORM)],
         )
@@ -289,16 +272,16 @@ def _platform_model(api: str) -> Platform:
 
 
 def _changed(project: Mapping[str, Any], since: str | None) -> bool:
-    updated = parse_time(project.get("updated_at"))
-    last = parse_time(since)
+    updated = parse_moment(project.get("updated_at"), zoned=True)
+    last = parse_moment(since, zoned=True)
     return last is None or updated is None or updated > last
 
 
 def _later(current: str | None, candidate: object) -> str | None:
-    new = parse_time(candidate)
+    new = parse_moment(candidate, zoned=True)
     if new is None:
         return current
-    old = parse_time(current)
+    old = parse_moment(current, zoned=True)
     return new.isoformat() if old is None or new > old else current
 
 
@@ -306,9 +289,3 @@ def panoptes_items(data: Any, resource: str) -> list[Mapping[str, Any]]:
     """The objects of a Panoptes page (``{"<resource>": [...], "meta": ...}``); other list items are left out."""
     items = data.get(resource) if isinstance(data, Mapping) else None
     return [i for i in items if isinstance(i, Mapping)] if isinstance(items, list) else []
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None

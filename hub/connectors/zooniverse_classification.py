@@ -23,11 +23,11 @@ from typing import Any, Literal
 import orjson
 from pydantic import Field
 
-from hub.connectors._parsing import nested_get
+from hub.connectors._parsing import nested_get, parse_moment
 from hub.connectors._portal import FlaggedContribution
 from hub.connectors._vocab import FlagCollector
 from hub.connectors.base import ConnectorConfig, Pseudonymiser, RawRecord
-from hub.connectors.zooniverse import PLATFORM, parse_time
+from hub.connectors.zooniverse import PLATFORM
 from hub.schema import ContributionActivity, ContributionType, TextualBody
 from hub.schema.iris import mint_iri
 
@@ -224,8 +224,11 @@ def contribution_from_payload(
         raise ValueError("no project id: configure project_id for an export")
     raw_metadata = payload.get("metadata")
     metadata: Mapping[str, Any] = raw_metadata if isinstance(raw_metadata, Mapping) else {}
-    started, finished = parse_time(metadata.get("started_at")), parse_time(metadata.get("finished_at"))
-    created = parse_time(payload.get("created_at"))
+    started, finished = (
+        parse_moment(metadata.get("started_at"), zoned=True),
+        parse_moment(metadata.get("finished_at"), zoned=True),
+    )
+    created = parse_moment(payload.get("created_at"), zoned=True)
     if created is None and payload.get("created_at"):
         flags.add("created_at", payload.get("created_at"), "not a timestamp")
     return FlaggedContribution(

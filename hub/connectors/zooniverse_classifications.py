@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, HttpUrl, SecretStr
+from typing_extensions import override
 
 from hub.connectors._http import ConditionalCache, next_href, paginate
-from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle
+from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord
 from hub.connectors.cursor import decode_cursor, encode_cursor
 from hub.connectors.zooniverse import PLATFORM, panoptes_headers, panoptes_items
 from hub.connectors.zooniverse_classification import (
@@ -60,11 +61,9 @@ class ZooniverseClassificationsConnector(Connector):
             url += f"&workflow_id={self.config.workflow_id}"
         return url + (f"&last_id={last_id}" if last_id is not None else "")
 
-    def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
+    @override
+    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         """Classifications with ids above the cursor's, a page per batch."""
-        return skip_idle(self._batches(cursor), cursor)
-
-    async def _batches(self, cursor: str | None) -> AsyncIterator[Batch]:
         state = decode_cursor(cursor, connector=self.name)
         high = state.get("last_id") if isinstance(state.get("last_id"), int) else None
         stored = ConditionalCache.from_json(state.get("etags"))

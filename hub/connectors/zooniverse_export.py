@@ -19,9 +19,10 @@ from typing import ClassVar, Literal
 
 import orjson
 from pydantic import Field, SecretStr
+from typing_extensions import override
 
 from hub.connectors._http import ConditionalCache
-from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle, unparsed_payload
+from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, unparsed_payload
 from hub.connectors.cursor import decode_cursor, encode_cursor
 from hub.connectors.zooniverse import PLATFORM
 from hub.connectors.zooniverse_classification import (
@@ -122,11 +123,9 @@ class ZooniverseExportConnector(Connector):
 
     config: ZooniverseExportConfig
 
-    def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
+    @override
+    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         """Rows after the cursor's classification id, ``page_size`` per batch; nothing if the file is unchanged."""
-        return skip_idle(self._batches(cursor), cursor)
-
-    async def _batches(self, cursor: str | None) -> AsyncIterator[Batch]:
         state = decode_cursor(cursor, connector=self.name)
         last_id = state.get("last_id") if isinstance(state.get("last_id"), int) else None
         previous = ConditionalCache.from_json(state.get("etags"))

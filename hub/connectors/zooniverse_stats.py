@@ -14,11 +14,13 @@ from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, HttpUrl, SecretStr
+from typing_extensions import override
 
 from hub.connectors._http import ConditionalCache
-from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, skip_idle
+from hub.connectors._parsing import parse_moment
+from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord
 from hub.connectors.cursor import decode_cursor, encode_cursor
-from hub.connectors.zooniverse import PLATFORM, parse_time
+from hub.connectors.zooniverse import PLATFORM
 from hub.schema import ContributionStatistics, HubModel
 from hub.schema.iris import mint_iri
 
@@ -65,11 +67,9 @@ class ZooniverseStatsConnector(Connector):
             url += f"&start_date={self.config.start_date.isoformat()}"
         return url
 
-    def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
+    @override
+    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         """One batch per changed project: its periods from the last one seen on."""
-        return skip_idle(self._batches(cursor), cursor)
-
-    async def _batches(self, cursor: str | None) -> AsyncIterator[Batch]:
         state = decode_cursor(cursor, connector=self.name)
         since: dict[str, str] = dict(state.get("since") or {})
         cache = ConditionalCache.from_json(state.get("etags"))
@@ -82,8 +82,8 @@ class ZooniverseStatsConnector(Connector):
             records = []
             for bucket in _buckets(resp.data):
                 start = str(bucket.get("period"))
-                last = parse_time(since.get(project_id))
-                begins = parse_time(start)
+                last = parse_moment(since.get(project_id), zoned=True)
+                begins = parse_moment(start, zoned=True)
                 if last is not None and begins is not None and begins < last:
                     continue
                 native_id = f"{project_id}/{self.config.period}/{start[:10]}"
@@ -96,7 +96,7 @@ class ZooniverseStatsConnector(Connector):
     def map(self, record: RawRecord) -> Sequence[HubModel]:
         """One period's count -> ContributionStatistics."""
         payload = self.require_parsed(record)
-        start = parse_time(payload.get("period"))
+        start = parse_moment(payload.get("period"), zoned=True)
         count = payload.get("count")
         if start is None:
             raise self.skip(record, f"period {payload.get('period')!r} is not a timestamp")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
 import aiohttp
 import pytest
+from typing_extensions import override
 
 from hub.connectors import (
     Batch,
@@ -23,6 +25,7 @@ from hub.connectors import (
     plan_sweep,
     unparsed_payload,
 )
+from hub.connectors.snapshot import SnapshotConnector
 from hub.errors import ConfigError, FatalConnectorError, SkippableRecordError
 
 
@@ -142,3 +145,39 @@ def test_config_is_frozen_and_refuses_unknown_keys():
         config.page_size = 5  # type: ignore[misc]
     with pytest.raises(Exception, match="Extra inputs are not permitted"):
         ConnectorConfig.model_validate({"base_url": "https://example.org/", "page_sise": 5})
+
+
+class _Idle(_Toy):
+    """Yields idle batches between real ones, as a walk does when pages answer 304."""
+
+    name: ClassVar[str] = "idle"
+
+    @override
+    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
+        yield Batch([], cursor)  # idle: nothing, and the cursor it started from
+        yield Batch([RawRecord("toy", "project", "1", {}, "/p/1")], "c1")
+        yield Batch([], "c1")  # idle again
+        yield Batch([], "c2")  # a cursor-only move is kept
+        yield Batch([], "c2", snapshot_complete=True)  # a completion is kept
+
+
+async def test_the_framework_leaves_out_idle_batches_of_every_fetch():
+    """A connector's fetch yields what its walk sees; the framework drops the batches that move nothing."""
+    async with aiohttp.ClientSession() as session:
+        idle = _Idle(ConnectorConfig(base_url="http://127.0.0.1:1/"), http=HttpClient(session))
+        batches = [batch async for batch in idle.fetch("c0")]
+    assert [(len(b.records), b.cursor, b.snapshot_complete) for b in batches] == [
+        (1, "c1", False),
+        (0, "c2", False),
+        (0, "c2", True),
+    ]
+    assert _Idle.fetch.__name__ == "fetch"
+    assert getattr(_Idle.fetch, "__override__", False)
+
+
+def test_every_connector_has_one_style():
+    """Every registered type's fetch is an async generator marked @override; snapshot types use the framework's walk."""
+    for name, cls in load_connector_types().items():
+        assert inspect.isasyncgenfunction(cls.fetch), name
+        assert getattr(cls.fetch, "__override__", False), f"{name}: fetch is not marked @override"
+        assert (cls.sync_mode == "snapshot") == issubclass(cls, SnapshotConnector), name

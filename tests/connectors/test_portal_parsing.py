@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.connectors._parsing import (
+    as_text,
     clean_text,
     decode_wkb_point,
     is_placeholder,
@@ -17,6 +18,7 @@ from hub.connectors._parsing import (
     parse_bool,
     parse_date,
     parse_float,
+    parse_moment,
     split_list,
     strip_html,
 )
@@ -234,3 +236,41 @@ def test_a_callers_format_gives_its_own_precision(raw: str, pattern: str, expect
 def test_placeholders_are_recognised(raw: object, expected: bool) -> None:
     """Words that mean 'no value' are told apart from values (an empty cell is not a placeholder)."""
     assert is_placeholder(raw) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "stringify", "expected"),
+    [
+        (" Bees \n", False, "Bees"),
+        ("  ", False, None),
+        (3, False, None),
+        ({}, False, None),
+        (None, True, None),
+        (3, True, "3"),
+        (2.5, True, "2.5"),
+        ("  x ", True, "x"),
+    ],
+)
+def test_as_text_trims_and_reads_only_text_unless_asked(value, stringify, expected):
+    """Blank and non-text fields are no text; a mapping's transforms read numbers as their digits."""
+    assert as_text(value, stringify=stringify) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "loose", "zoned"),
+    [
+        ("2015-05-18T15:14:41.731Z", "2015-05-18T15:14:41.731000+00:00", "2015-05-18T15:14:41.731000+00:00"),
+        ("2025-01-21 16:08:41 UTC", "2025-01-21T16:08:41+00:00", "2025-01-21T16:08:41+00:00"),
+        ("2024-03-01T10:00:00+02:00", "2024-03-01T08:00:00+00:00", "2024-03-01T08:00:00+00:00"),
+        ("2025-01-21T16:08:41", "2025-01-21T16:08:41+00:00", None),
+        ("2008", "2008-01-01T00:00:00+00:00", None),
+        ("05.06.2015", "2015-06-05T00:00:00+00:00", None),
+        ("Unknown", None, None),
+        (1684865281, None, None),
+    ],
+)
+def test_parse_moment_reads_dates_and_with_zoned_only_stated_zones(value, loose, zoned):
+    """parse_moment is parse_date's instant; ``zoned`` refuses what would be a guess at the zone."""
+    for want, only_zoned in ((loose, False), (zoned, True)):
+        got = parse_moment(value, zoned=only_zoned)
+        assert (got.isoformat() if got else None) == want

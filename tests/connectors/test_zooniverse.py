@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from hub.connectors._parsing import parse_moment
 from hub.connectors._portal import FlaggedProject
-from hub.connectors.zooniverse import ZooniverseConfig, ZooniverseConnector, parse_time
+from hub.connectors.zooniverse import ZooniverseConfig, ZooniverseConnector
 from hub.schema import Organisation, Platform
 from hub.schema.iris import mint_iri, platform_iri
 from tests.connectors import replay_zooniverse
@@ -37,7 +38,7 @@ async def test_projects_map_to_ppsr(aiohttp_server):
     assert rubin.project_url == "https://www.zooniverse.org/projects/ebellm/rubin-difference-detectives"
     assert rubin.responsible_party == mint_iri("organisation", "zooniverse", "53")
     assert rubin.hosted_on == [platform_iri("zooniverse")]
-    assert rubin.project_last_updated_date == parse_time("2025-12-11T01:48:26.466Z")
+    assert rubin.project_last_updated_date == parse_moment("2025-12-11T01:48:26.466Z", zoned=True)
     assert rubin.project_media[0].project_media_file.startswith("https://panoptes-uploads.zooniverse.org/")
     assert project(models, "2001").project_status == "On hold"
     assert project(models, "1500").project_status == "Completed"
@@ -119,9 +120,9 @@ async def test_unchanged_catalogue_costs_conditional_requests_only(aiohttp_serve
         ("soon", None),
     ],
 )
-def test_parse_time(text, iso):
+def test_zoned_moments(text, iso):
     """Panoptes and export timestamps parse to aware UTC; naive or garbage ones give None."""
-    parsed = parse_time(text)
+    parsed = parse_moment(text, zoned=True)
     assert (parsed.isoformat() if parsed else None) == iso
 
 
