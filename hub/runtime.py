@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import structlog
+from aiohttp import web
 
 from hub.api.kafka import KafkaRegistry, api_topics
 from hub.api.metrics import HubMetrics
@@ -22,7 +23,12 @@ from hub.dump.materialiser import open_store, run_materialiser
 from hub.errors import ConfigError, HubError
 from hub.localkafka import LocalKafka
 from hub.stream.router import PartnerRouter
+from hub.stream.kafka import KafkaClients
 from hub.stream.topics import ensure_topics, hub_topics
+from hub.web import app as web_app
+from hub.web.index import DirectoryIndex
+from hub.web.indexer import run_indexer
+from hub.web.settings import WebSettings
 
 __all__ = ["kafka_cluster", "run_hub", "run_until_signalled", "run_worker"]
 
@@ -71,6 +77,14 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
         kafka = KafkaRegistry(bootstrap, settings)
         lag = RouterLag(bootstrap, settings)
         store = open_store(settings)
+        web_settings = WebSettings()
+        directory = DirectoryIndex(web_app.index_path(settings, web_settings))
+        clients = KafkaClients.from_settings(settings, bootstrap)
+
+        def setup(app: web.Application) -> None:
+            dump_http.setup(app, settings, store=store, link_decider=links.decide)
+            web_app.setup(app, settings, directory, web_settings=web_settings, kafka=clients)
+
         async with (
             kafka.running() as registry,
             LinkService(settings, bootstrap) as links,
@@ -80,15 +94,18 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
                 bootstrap=bootstrap,
                 metrics=metrics,
                 extra_routes=dump_http.routes,
-                extra_setup=lambda app: dump_http.setup(app, settings, store=store, link_decider=links.decide),
+                extra_setup=setup,
                 backfill=backfill_probe(kafka.marks, settings),
                 router_lag=lag,
+                public_routes=web_app.routes,
+                middlewares=web_app.middlewares(web_settings),
             ) as server,
             worker(settings, registry, kafka_runner(bootstrap, settings), bootstrap=bootstrap, metrics=metrics),
         ):
             roles = [
                 asyncio.create_task(PartnerRouter(bootstrap, settings).run(stop), name="partner-router"),
                 asyncio.create_task(run_materialiser(settings, bootstrap, stop, store=store), name="materialiser"),
+                asyncio.create_task(run_indexer(settings, clients, directory, stop), name="directory-indexer"),
             ]
             await lag.start()
             log.info("hub.up", bootstrap=bootstrap, api=server.url)
