@@ -22,8 +22,8 @@ from hub.dump.links import LinkService, decisions_topic_spec
 from hub.dump.materialiser import open_store, run_materialiser
 from hub.errors import ConfigError, HubError
 from hub.localkafka import LocalKafka
-from hub.stream.router import PartnerRouter
 from hub.stream.kafka import KafkaClients
+from hub.stream.router import PartnerRouter
 from hub.stream.topics import ensure_topics, hub_topics
 from hub.web import app as web_app
 from hub.web.index import DirectoryIndex

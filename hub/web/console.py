@@ -1,5 +1,8 @@
-"""The operator console: connectors (failing and stale first), run history, actions, new connectors, dead letters,
-link proposals. Every action goes through the API (`hub.web.apiclient`) with the signed-in person's token."""
+"""The operator console: connectors, run history, actions, new connectors, dead letters, link proposals.
+
+Connectors are listed failing and stale first. Every action goes through the API (`hub.web.apiclient`) with the
+signed-in person's token, so the console checks and does exactly what the API does.
+"""
 
 from __future__ import annotations
 
@@ -97,15 +100,26 @@ async def connector(request: web.Request) -> web.Response:
     if dead is not None:
         try:
             letters = [
-                {"id": x.id, "time": x.time, "record": f"{x.kind} {x.native_id}", "error_kind": x.error_kind,
-                 "message": x.error_message[:500]}
+                {
+                    "id": x.id,
+                    "time": x.time,
+                    "record": f"{x.kind} {x.native_id}",
+                    "error_kind": x.error_kind,
+                    "message": x.error_message[:500],
+                }
                 for x in await dead.list(name)
             ]
         except HubError as exc:
             letters_error = str(exc)
     data = {"connector": view, "status": status, "runs": history, "dead_letters": letters}
-    return page(request, "connector.html", data, flash=_flash(request), letters_error=letters_error,
-                dead_letters_available=dead is not None)
+    return page(
+        request,
+        "connector.html",
+        data,
+        flash=_flash(request),
+        letters_error=letters_error,
+        dead_letters_available=dead is not None,
+    )
 
 
 @routes.post("/console/connectors/{name}/{action:sync|restart|pause|resume}")
@@ -154,8 +168,11 @@ async def replay(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     try:
         count, summary = await dead.replay(record, [str(v) for v in form.getall("id", [])])
-        _flash(request, f"Replayed {count} dead letters: published {summary.published}, unchanged "
-                        f"{summary.unchanged}, failed again {summary.dead_lettered}.")
+        _flash(
+            request,
+            f"Replayed {count} dead letters: published {summary.published}, unchanged "
+            f"{summary.unchanged}, failed again {summary.dead_lettered}.",
+        )
     except HubError as exc:
         _flash(request, f"replay failed: {exc}")
     raise web.HTTPSeeOther(f"/console/connectors/{quote(name, safe='')}")
@@ -171,7 +188,9 @@ async def choose_type(request: web.Request) -> web.Response:
     """Pick the type of the new connector."""
     _operator(request)
     types = await _types(request)
-    return page(request, "choose_type.html", {"types": [{"name": n, "platform": t["platform"]} for n, t in types.items()]})
+    return page(
+        request, "choose_type.html", {"types": [{"name": n, "platform": t["platform"]} for n, t in types.items()]}
+    )
 
 
 def _new_context(kind: dict[str, Any], values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -184,7 +203,9 @@ async def new_form(request: web.Request) -> web.Response:
     _operator(request)
     kind = (await _types(request)).get(request.match_info["type"])
     if kind is None:
-        return page(request, "not_found.html", {"detail": f"no connector type {request.match_info['type']!r}"}, status=404)
+        return page(
+            request, "not_found.html", {"detail": f"no connector type {request.match_info['type']!r}"}, status=404
+        )
     return page(request, "new_connector.html", _new_context(kind, {}, {}))
 
 
@@ -254,7 +275,9 @@ async def decide(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
     link_id, decision = request.match_info["link_id"], request.match_info["decision"]
     note = str((await request.post()).get("note", "")) or None
-    answer = await api_call(request, "POST", f"/links/{quote(link_id, safe='')}/{decision}", {"note": note} if note else None)
+    answer = await api_call(
+        request, "POST", f"/links/{quote(link_id, safe='')}/{decision}", {"note": note} if note else None
+    )
     verb = "Confirmed" if decision == "confirm" else "Rejected"
     _flash(request, f"{verb} link {link_id}." if answer.ok else f"{decision} refused: {answer.detail}")
     raise web.HTTPSeeOther("/console/links")

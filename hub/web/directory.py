@@ -48,7 +48,7 @@ def _query(request: web.Request) -> SearchQuery:
     return SearchQuery(
         text=params.get("q", "")[:500],
         filters=filters,
-        sort=sort if sort in SORTS else "relevance",  # type: ignore[arg-type]
+        sort=sort if sort in SORTS else "relevance",
         page=number,
         per_page=request.app[WEB_SETTINGS].page_size,
     )
@@ -221,7 +221,7 @@ async def project(request: web.Request) -> web.Response:
     data = {
         "iri": iri,
         "name": next(texts(record.get("projectName")), iri),
-        "listings": [{k: v for k, v in listing.items()} for listing in listings],
+        "listings": [dict(listing.items()) for listing in listings],
         "provenance": _provenance(listings),
         "links": links,
         "statistics": index.statistics(members),

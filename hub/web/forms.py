@@ -17,7 +17,8 @@ class FormField(dict[str, Any]):
 
 def _effective(schema: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:
     if "$ref" in schema:
-        return defs.get(str(schema["$ref"]).rsplit("/", 1)[-1], {})
+        found: Mapping[str, Any] = defs.get(str(schema["$ref"]).rsplit("/", 1)[-1], {})
+        return found
     for key in ("anyOf", "oneOf"):
         if key in schema:
             options = [s for s in schema[key] if s.get("type") != "null"]

@@ -209,7 +209,8 @@ class DirectoryIndex:
         period = str(body.get("periodStart", ""))
         clean = {k: v for k, v in body.items() if k != "@context"}
         self._db.execute(
-            "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)", (str(iri or f"{project}#{period}"), project, period, _json(clean))
+            "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)",
+            (str(iri or f"{project}#{period}"), project, period, _json(clean)),
         )
 
     def _put_project(self, iri: str, name: str, body: Mapping[str, Any]) -> None:
@@ -273,7 +274,7 @@ class DirectoryIndex:
             if facet not in FACETS or not wanted:
                 continue
             marks = ",".join("?" * len(wanted))
-            clauses.append(f"p.id IN (SELECT project FROM facets WHERE facet = ? AND value IN ({marks}))")  # noqa: S608 - only placeholders
+            clauses.append(f"p.id IN (SELECT project FROM facets WHERE facet = ? AND value IN ({marks}))")
             params.extend([facet, *wanted])
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
@@ -288,13 +289,16 @@ class DirectoryIndex:
             "name": "p.sort_name, p.iri",
             "updated": "p.updated DESC, p.sort_name",
         }[query.sort if query.sort in SORTS else "relevance"]
-        page_sql = matching.replace("SELECT p.id AS id", "SELECT p.iri, p.name, p.platform, p.updated, p.aim, p.lat, p.lon", 1)
+        page_sql = matching.replace(
+            "SELECT p.id AS id", "SELECT p.iri, p.name, p.platform, p.updated, p.aim, p.lat, p.lon", 1
+        )
         offset = (max(query.page, 1) - 1) * query.per_page
         with self._lock:
             rows = self._db.execute(
-                f"{page_sql} ORDER BY {order} LIMIT ? OFFSET ?", [*params, query.per_page, offset]  # noqa: S608 - fixed text
+                f"{page_sql} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, query.per_page, offset],
             ).fetchall()
-            total = self._db.execute(f"SELECT count(*) FROM ({matching})", params).fetchone()[0]  # noqa: S608
+            total = self._db.execute(f"SELECT count(*) FROM ({matching})", params).fetchone()[0]
             facets = self._facets(matching, params)
         return SearchResult(total=total, projects=[dict(row) for row in rows], facets=facets)
 
@@ -305,7 +309,8 @@ class DirectoryIndex:
             return cached
         where = "" if matching == "SELECT p.id AS id FROM projects p" else f"WHERE project IN ({matching})"
         rows = self._db.execute(
-            f"SELECT facet, value, count(*) AS n FROM facets {where} GROUP BY facet, value ORDER BY facet, n DESC, value",  # noqa: S608
+            f"SELECT facet, value, count(*) AS n FROM facets {where} "
+            "GROUP BY facet, value ORDER BY facet, n DESC, value",
             params,
         ).fetchall()
         counts: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
@@ -322,7 +327,7 @@ class DirectoryIndex:
         sql = matching.replace("SELECT p.id AS id", "SELECT p.iri, p.name, p.lat, p.lon", 1)
         joiner = " AND " if " WHERE " in sql else " WHERE "
         with self._lock:
-            rows = self._db.execute(f"{sql}{joiner}p.lat IS NOT NULL LIMIT ?", [*params, limit]).fetchall()  # noqa: S608
+            rows = self._db.execute(f"{sql}{joiner}p.lat IS NOT NULL LIMIT ?", [*params, limit]).fetchall()
         return [dict(row) for row in rows]
 
     def record(self, iri: str) -> dict[str, Any] | None:
@@ -343,7 +348,8 @@ class DirectoryIndex:
         """How many records of ``entity`` each platform has."""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {column} AS k, count(*) AS n FROM records WHERE entity = ? GROUP BY {column}", (entity,)  # noqa: S608 - column is a Literal
+                f"SELECT {column} AS k, count(*) AS n FROM records WHERE entity = ? GROUP BY {column}",
+                (entity,),
             ).fetchall()
         return {row["k"]: row["n"] for row in rows}
 
@@ -363,7 +369,7 @@ class DirectoryIndex:
         marks = ",".join("?" * len(wanted))
         with self._lock:
             rows = self._db.execute(
-                f"SELECT iri, subject, object, score, confirmed, body FROM links WHERE subject IN ({marks}) "  # noqa: S608
+                f"SELECT iri, subject, object, score, confirmed, body FROM links WHERE subject IN ({marks}) "
                 f"OR object IN ({marks})",
                 [*wanted, *wanted],
             ).fetchall()
@@ -402,7 +408,8 @@ class DirectoryIndex:
         marks = ",".join("?" * len(wanted))
         with self._lock:
             rows = self._db.execute(
-                f"SELECT project, body FROM stats WHERE project IN ({marks}) ORDER BY period, project", wanted  # noqa: S608
+                f"SELECT project, body FROM stats WHERE project IN ({marks}) ORDER BY period, project",
+                wanted,
             ).fetchall()
         return [{"project": row["project"], **orjson.loads(row["body"])} for row in rows]
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import orjson
 import structlog
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from hub.config import HubSettings
 from hub.dump.materialiser import MATERIALISED_ENTITIES
@@ -43,12 +43,14 @@ def to_index_changes(records: Sequence[ConsumerRecord], entities: dict[str, str]
     return changes
 
 
-async def _partitions(clients: KafkaClients, consumer: object, topics: list[str], wait_s: float) -> list[TopicPartition]:
+async def _partitions(
+    clients: KafkaClients, consumer: AIOKafkaConsumer, topics: list[str], wait_s: float
+) -> list[TopicPartition]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_s
     while True:
         try:
-            return await partitions_of(consumer, topics)  # type: ignore[arg-type]
+            return await partitions_of(consumer, topics)
         except StreamError:
             if loop.time() > deadline:
                 raise

@@ -55,7 +55,9 @@ def _from_status(status: dict[str, Any]) -> list[dict[str, Any]]:
             "run_id": f"last-{started}",
             "worker": status.get("worker"),
             "started_at": started,
-            "finished_at": None if outcome == "running" else status.get("last_success_at") or status.get("last_error_at"),
+            "finished_at": None
+            if outcome == "running"
+            else status.get("last_success_at") or status.get("last_error_at"),
             "outcome": outcome,
             "error": status.get("last_error") if outcome == "failed" else None,
             "fetched": status.get("records_fetched"),

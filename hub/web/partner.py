@@ -43,7 +43,10 @@ async def partners(request: web.Request) -> web.Response:
 
 def _preview(request: web.Request, subscription: dict[str, Any]) -> list[dict[str, Any]]:
     sub = PartnerSubscription.model_validate(
-        {k: subscription[k] for k in ("partner", "name", "entity_types", "platforms", "countries", "science_types", "keywords")}
+        {
+            k: subscription[k]
+            for k in ("partner", "name", "entity_types", "platforms", "countries", "science_types", "keywords")
+        }
     )
     found: list[dict[str, Any]] = []
     for entity in sub.entity_types or ["projects"]:

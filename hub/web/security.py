@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import cast
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from hub.api.auth import Principal, authenticate
 from hub.api.keys import BOOTSTRAP_HASH, REGISTRY
@@ -131,7 +132,7 @@ def _csp(tile_origin: str | None) -> str:
     )
 
 
-def security_headers(tile_origin: str | None) -> web.Middleware:
+def security_headers(tile_origin: str | None) -> Middleware:
     """Middleware: CSP, frame-ancestors, nosniff and friends on every response; the CSRF cookie when new."""
     policy = _csp(tile_origin)
 

@@ -84,7 +84,11 @@ def sample_index() -> DirectoryIndex:
             IndexChange(
                 "platforms",
                 "https://w3id.org/citsci-hub/id/platform/zooniverse",
-                {"id": "https://w3id.org/citsci-hub/id/platform/zooniverse", "name": "Zooniverse", "url": "https://www.zooniverse.org"},
+                {
+                    "id": "https://w3id.org/citsci-hub/id/platform/zooniverse",
+                    "name": "Zooniverse",
+                    "url": "https://www.zooniverse.org",
+                },
             ),
         ]
     )

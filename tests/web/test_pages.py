@@ -15,20 +15,24 @@ HTML = {"Accept": "text/html"}
 
 async def test_directory_lists_searches_and_facets(portal: TestClient[Any, Any]) -> None:
     page = await (await portal.get("/", headers=HTML)).text()
-    assert "Penguin Watch" in page and "3</span> projects" in page
+    assert "Penguin Watch" in page
+    assert "3</span> projects" in page
     data = await (await portal.get("/projects.json?q=penguin&platform=scistarter")).json()
     assert data["total"] == 1
     assert data["projects"][0]["iri"].endswith("/scistarter/abc")
-    assert dict((f["value"], f["count"]) for f in data["facets"]["country"]) == {"United Kingdom": 1}
+    assert {f["value"]: f["count"] for f in data["facets"]["country"]} == {"United Kingdom": 1}
     both = await (await portal.get("/projects?format=json&status=Active&country=Antarctica")).json()
     assert [p["platform"] for p in both["projects"]] == ["zooniverse"]
 
 
 async def test_hostile_input_is_text(portal: TestClient[Any, Any]) -> None:
-    response = await portal.get("/projects", params={"q": '"><script>x</script> OR 1=1; DROP TABLE projects', "country": "<b>"})
+    response = await portal.get(
+        "/projects", params={"q": '"><script>x</script> OR 1=1; DROP TABLE projects', "country": "<b>"}
+    )
     html = await response.text()
     assert response.status == 200
-    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
     assert "0</span> projects" in html
     listing = await (await portal.get("/projects", params={"q": "bird"})).text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Bird Count" in listing
@@ -50,13 +54,15 @@ async def test_project_page_merges_listings(portal: TestClient[Any, Any]) -> Non
     html = await response.text()
     assert response.status == 200
     assert html.count('class="listing"') == 2
-    assert "https://scistarter.org/penguin-watch" in html and "https://www.zooniverse.org/projects/penguinwatch" in html
+    assert "https://scistarter.org/penguin-watch" in html
+    assert "https://www.zooniverse.org/projects/penguinwatch" in html
     assert "differs" in html  # the aims differ between the platforms
     assert "1234" in html  # statistics
     script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     assert script is not None
     jsonld = json.loads(script.group(1))
-    assert jsonld["@type"] == "ResearchProject" and len(jsonld["sameAs"]) == 2
+    assert jsonld["@type"] == "ResearchProject"
+    assert len(jsonld["sameAs"]) == 2
     data = await (await portal.get("/projects/zooniverse/1.json")).json()
     assert {listing["platform"] for listing in data["listings"]} == {"zooniverse", "scistarter"}
     assert data["links"][0]["status"] == "proposed"
@@ -73,7 +79,8 @@ async def test_platforms_organisations_about(portal: TestClient[Any, Any]) -> No
     assert {p["platform"]: p["projects"] for p in platforms["platforms"]} == {"scistarter": 2, "zooniverse": 1}
     assert (await portal.get("/organisations")).status == 200
     about = await (await portal.get("/about.json")).json()
-    assert about["projects"] == 3 and about["manifest"] is None
+    assert about["projects"] == 3
+    assert about["manifest"] is None
 
 
 async def test_map_pins_follow_the_filters(portal: TestClient[Any, Any]) -> None:
@@ -89,24 +96,30 @@ async def test_login_needs_csrf_and_a_valid_token(portal: TestClient[Any, Any]) 
     wrong = await portal.post("/login", data={"csrf": csrf_of(form), "token": "nope"})
     assert wrong.status == 401
     cookie = await sign_in(portal)
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # plain http here
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
     console = await portal.get("/console")
-    assert console.status == 200 and "Operator console" in await console.text()
+    assert console.status == 200
+    assert "Operator console" in await console.text()
 
 
 async def test_console_needs_sign_in(portal: TestClient[Any, Any]) -> None:
     response = await portal.get("/console", allow_redirects=False)
-    assert response.status == 303 and response.headers["Location"].startswith("/login")
+    assert response.status == 303
+    assert response.headers["Location"].startswith("/login")
 
 
 async def test_sparql_page_for_browsers_endpoint_for_clients(portal: TestClient[Any, Any]) -> None:
     page = await portal.get("/sparql", headers=HTML)
-    assert page.status == 200 and "Sign in" in await page.text()
+    assert page.status == 200
+    assert "Sign in" in await page.text()
     endpoint = await portal.get("/sparql", params={"query": "ASK {}"})
     assert endpoint.status == 401
     await sign_in(portal)
     result = await portal.get("/sparql", params={"query": "SELECT (1 AS ?one) WHERE {}"}, headers=HTML)
     html = await result.text()
-    assert "<td>1</td>" in html and "/sparql/results.csv?" in html
+    assert "<td>1</td>" in html
+    assert "/sparql/results.csv?" in html
     csv = await portal.get("/sparql/results.csv", params={"query": "SELECT (1 AS ?one) WHERE {}"})
     assert (await csv.text()).splitlines() == ["one", "1"]
