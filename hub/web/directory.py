@@ -185,6 +185,7 @@ def _listings(index: DirectoryIndex, iri: str) -> list[dict[str, Any]]:
                 "record": record,
                 "pages": sorted(texts(record.get("sameAs"))),
                 "conformance": next(texts(record.get("conformance")), "unknown"),
+                "quality_flags": sorted(texts(record.get("dataQualityFlag"))),
             }
         )
     return listings

@@ -57,6 +57,7 @@ def sample_index() -> DirectoryIndex:
                 keyword=["penguins"],
                 sameAs=["https://scistarter.org/penguin-watch"],
                 conformance="complete",
+                dataQualityFlag=["$.projectDuration: 'Unknown' omitted"],
             ),
             project("scistarter", "x2", "<script>alert(1)</script> Bird Count", projectStatus="Completed"),
             IndexChange(

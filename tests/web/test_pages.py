@@ -58,6 +58,7 @@ async def test_project_page_merges_listings(portal: TestClient[Any, Any]) -> Non
     assert "https://www.zooniverse.org/projects/penguinwatch" in html
     assert "differs" in html  # the aims differ between the platforms
     assert "1234" in html  # statistics
+    assert "$.projectDuration: &#39;Unknown&#39; omitted" in html  # the listing's data-quality flag
     script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     assert script is not None
     jsonld = json.loads(script.group(1))
