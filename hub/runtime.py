@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import structlog
+from aiohttp import web
 
 from hub.api.kafka import KafkaRegistry, api_topics
 from hub.api.metrics import HubMetrics
@@ -24,6 +25,10 @@ from hub.localkafka import LocalKafka
 from hub.stream.kafka import KafkaClients
 from hub.stream.router import PartnerRouter
 from hub.stream.topics import ensure_topics, hub_topics
+from hub.web import app as web_app
+from hub.web.index import DirectoryIndex
+from hub.web.indexer import run_indexer
+from hub.web.settings import WebSettings
 from hub.worker.group import ensure_assignment_topic
 from hub.worker.service import worker
 
@@ -108,6 +113,13 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
         tables = KafkaRegistry(kafka, settings)
         lag = RouterLag(kafka, settings)
         store = open_store(settings)
+        web_settings = WebSettings()
+        directory = DirectoryIndex(web_app.index_path(settings, web_settings))
+
+        def setup(app: web.Application) -> None:
+            dump_http.setup(app, settings, store=store, link_decider=links.decide)
+            web_app.setup(app, settings, directory, web_settings=web_settings, kafka=kafka)
+
         async with (
             tables.running() as registry,
             LinkService(settings, kafka) as links,
@@ -117,9 +129,11 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
                 kafka=kafka,
                 metrics=metrics,
                 extra_routes=dump_http.routes,
-                extra_setup=lambda app: dump_http.setup(app, settings, store=store, link_decider=links.decide),
+                extra_setup=setup,
                 backfill=backfill_probe(tables.marks, settings),
                 router_lag=lag,
+                public_routes=web_app.routes,
+                middlewares=web_app.middlewares(web_settings),
             ) as server,
             worker(settings, registry, kafka=kafka, metrics=metrics),
         ):
@@ -131,6 +145,10 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
                 asyncio.create_task(
                     supervised("materialiser", lambda: run_materialiser(settings, kafka, stop, store=store), stop),
                     name="materialiser",
+                ),
+                asyncio.create_task(
+                    supervised("directory-indexer", lambda: run_indexer(settings, kafka, directory, stop), stop),
+                    name="directory-indexer",
                 ),
             ]
             await lag.start()

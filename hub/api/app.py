@@ -125,6 +125,8 @@ def make_app(
     cleanup: Sequence[CleanupContext] = (),
     extra_routes: Iterable[web.AbstractRouteDef] = (),
     extra_setup: Callable[[web.Application], None] | None = None,
+    public_routes: Iterable[web.AbstractRouteDef] = (),
+    middlewares: Sequence[Middleware] = (),
 ) -> web.Application:
     """Build the API application.
 
@@ -142,11 +144,14 @@ def make_app(
         extra_routes: more aiohttp routes (the dump, SPARQL and link handlers of ``hub.dump.http``); they need a
             token too, with the analyst scope for ``/sparql`` and ``/dump``, operator for ``/links``.
         extra_setup: called with the app before it is frozen, e.g. ``hub.dump.http.setup``.
+        public_routes: routes that need no bearer token (the portal's pages, which have their own sessions).
+        middlewares: more middleware, outermost (the portal's security headers).
     """
     routes = api_routes()
+    public = routes.public_paths()
     app = web.Application(
         client_max_size=settings.api.max_body_bytes,
-        middlewares=[_metrics_middleware, error_middleware, _auth_middleware(routes.public_paths())],
+        middlewares=[*middlewares, _metrics_middleware, error_middleware, _auth_middleware(public)],
     )
     app[SETTINGS] = settings
     app[REGISTRY] = registry
@@ -163,6 +168,7 @@ def make_app(
     app[OPENAPI] = openapi_document()
     routes.add_to(app.router)
     app.router.add_routes(list(extra_routes))
+    public.update(route.resource.canonical for route in app.router.add_routes(list(public_routes)) if route.resource)
     if extra_setup is not None:
         extra_setup(app)
     app.cleanup_ctx.extend(cleanup)

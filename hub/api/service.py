@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from pydantic import SecretStr
 
 from hub.api.app import make_app
@@ -71,8 +72,10 @@ async def api_server(
     extra_setup: Callable[[web.Application], None] | None = None,
     backfill: BackfillProbe | None = None,
     router_lag: LagProbe | None = None,
+    public_routes: Iterable[web.AbstractRouteDef] = (),
+    middlewares: Sequence[Middleware] = (),
 ) -> AsyncIterator[ApiServer]:
-    """Serve the API on ``settings.api.host:port`` until the block exits."""
+    """Serve the API on ``settings.api.host:port`` until the block exits (``public_routes``: the portal)."""
     app = make_app(
         settings,
         registry=registry,
@@ -83,6 +86,8 @@ async def api_server(
         extra_setup=extra_setup,
         backfill=backfill,
         router_lag=router_lag,
+        public_routes=public_routes,
+        middlewares=middlewares,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
