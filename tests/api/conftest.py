@@ -80,6 +80,7 @@ def memory_registry() -> Registry:
         tokens=MemoryTable(),
         commands=MemoryTable(),
         workers=MemoryTable(),
+        runs=MemoryTable(),
     )
 
 

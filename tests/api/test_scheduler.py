@@ -395,3 +395,73 @@ async def test_takeover_of_a_failed_connector_keeps_its_backoff(
     assert runs.calls == ["zoo"]
     assert status.consecutive_failures == 3
     assert status.next_run_at == retry_at + timedelta(seconds=35)
+
+
+class SteppedRuns(FakeRuns):
+    """A run that commits batches one at a time, when the test says so, then maybe fails."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step = asyncio.Event()
+        self.committed = asyncio.Event()
+
+    async def __call__(self, record: ConnectorRecord, progress: SyncProgress) -> SyncSummary:
+        summary = SyncSummary()
+        for _ in range(3):
+            await self.step.wait()
+            self.step.clear()
+            summary = SyncSummary(
+                fetched=summary.fetched + 10, published=summary.published + 4, batches=summary.batches + 1
+            )
+            progress(summary)
+            self.committed.set()
+        if record.name in self.failures:
+            raise self.failures[record.name]
+        return summary
+
+
+async def _commit_one(runs: SteppedRuns, scheduler: Scheduler) -> None:
+    runs.committed.clear()
+    runs.step.set()
+    async with asyncio.timeout(5):
+        await runs.committed.wait()
+    await scheduler.tick()
+
+
+async def test_status_shows_live_counts_during_a_run_and_what_a_cancelled_run_committed() -> None:
+    registry = memory_registry()
+    runs = SteppedRuns()
+    scheduler = Scheduler(registry, runs, settings=SETTINGS, worker_id="w1", clock=Clock())
+    await _register(registry)
+    await scheduler.tick()
+    async with asyncio.timeout(5):
+        while registry.status.get("zoo") is None:
+            await asyncio.sleep(0)  # let the run task write its "running" status
+    assert (_status(registry).state, _status(registry).fetched) == ("running", 0)
+    await _commit_one(runs, scheduler)
+    assert (_status(registry).fetched, _status(registry).published) == (10, 4)
+    await _commit_one(runs, scheduler)
+    assert (_status(registry).state, _status(registry).fetched, _status(registry).published) == ("running", 20, 8)
+    # Pause mid-run: the cancelled run's status says what its committed batches published, not 0 or the last run's.
+    paused = registry.connectors.get("zoo")
+    assert paused is not None
+    await registry.connectors.put("zoo", paused.model_copy(update={"paused": True}))
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    assert (_status(registry).state, _status(registry).published) == ("paused", 8)
+
+
+async def test_a_failed_run_keeps_the_counts_it_committed_and_its_error() -> None:
+    registry = memory_registry()
+    runs = SteppedRuns()
+    runs.failures["zoo"] = RetriableConnectorError("HTTP 503 from /projects", connector="zoo")
+    scheduler = Scheduler(registry, runs, settings=SETTINGS, worker_id="w1", clock=Clock())
+    await _register(registry)
+    await scheduler.tick()
+    for _ in range(3):
+        await _commit_one(runs, scheduler)
+    await scheduler.wait_idle()
+    status = _status(registry)
+    assert (status.state, status.fetched, status.published) == ("failed", 30, 12)
+    assert status.error is not None
+    assert "HTTP 503 from /projects" in status.error
