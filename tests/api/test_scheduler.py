@@ -404,8 +404,10 @@ class SteppedRuns(FakeRuns):
         super().__init__()
         self.step = asyncio.Event()
         self.committed = asyncio.Event()
+        self.started = asyncio.Event()
 
     async def __call__(self, record: ConnectorRecord, progress: SyncProgress) -> SyncSummary:
+        self.started.set()
         summary = SyncSummary()
         for _ in range(3):
             await self.step.wait()
@@ -435,8 +437,7 @@ async def test_status_shows_live_counts_during_a_run_and_what_a_cancelled_run_co
     await _register(registry)
     await scheduler.tick()
     async with asyncio.timeout(5):
-        while registry.status.get("zoo") is None:
-            await asyncio.sleep(0)  # let the run task write its "running" status
+        await runs.started.wait()  # the scheduler writes "running" before it calls the run
     assert (_status(registry).state, _status(registry).fetched) == ("running", 0)
     await _commit_one(runs, scheduler)
     assert (_status(registry).fetched, _status(registry).published) == (10, 4)
