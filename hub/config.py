@@ -120,6 +120,10 @@ class DumpSettings(_Section):
     sparql_timeout_s: float = Field(30.0, gt=0, description="A SPARQL query running longer is refused.")
     sparql_result_limit: int = Field(100_000, ge=1, description="A SPARQL query with more results is refused.")
     batch_max_records: int = Field(500, ge=1, description="Records the materialiser applies per transaction.")
+    match_interval_s: float = Field(600.0, gt=0, description="How often hub up runs the cross-platform matcher.")
+    match_debounce_s: float = Field(
+        2.0, ge=0, description="After projects change, how long the projects topic must be quiet before a match."
+    )
 
 
 class HubSettings(BaseSettings):

@@ -19,6 +19,7 @@ from hub.api.service import api_server, ensure_admin_token
 from hub.config import DEVELOPMENT_ANONYMISATION_SECRET, HubSettings
 from hub.dump import http as dump_http
 from hub.dump.links import LinkService, decisions_topic_spec
+from hub.dump.matcher import run_matcher
 from hub.dump.materialiser import open_store, run_materialiser
 from hub.errors import ConfigError, HubError
 from hub.localkafka import LocalKafka
@@ -102,8 +103,11 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
     """Bring the hub up and keep it up until ``stop`` is set.
 
     One process: the Kafka cluster (local unless configured), the hub's topics, the state tables, the HTTP API
-    (with the dump, SPARQL and link routes), a worker that runs the connectors (it joins the worker group, so
-    ``hub worker`` processes share them), the partner router and the materialiser behind ``/sparql``.
+    (with the dump, SPARQL and link routes, and the portal), a worker that runs the connectors (it joins the
+    worker group, so ``hub worker`` processes share them), and the roles that read the topics: the partner router,
+    the materialiser behind ``/sparql``, the cross-platform matcher (every ``HUB_DUMP__MATCH_INTERVAL_S`` and soon
+    after projects change) and the portal's directory index. Each of those is ``supervised``: one that fails is
+    restarted with backoff.
     """
     settings = ensure_admin_token(settings)
     async with kafka_cluster(settings) as kafka:
@@ -113,6 +117,7 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
         tables = KafkaRegistry(kafka, settings)
         lag = RouterLag(kafka, settings)
         store = open_store(settings)
+        projects_changed = asyncio.Event()
         web_settings = WebSettings()
         directory = DirectoryIndex(web_app.index_path(settings, web_settings))
 
@@ -137,20 +142,15 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
             ) as server,
             worker(settings, registry, kafka=kafka, metrics=metrics),
         ):
-            roles = [
-                asyncio.create_task(
-                    supervised("partner-router", lambda: PartnerRouter(kafka, settings).run(stop), stop),
-                    name="partner-router",
+            jobs: dict[str, Callable[[], Awaitable[None]]] = {
+                "partner-router": lambda: PartnerRouter(kafka, settings).run(stop),
+                "materialiser": lambda: run_materialiser(
+                    settings, kafka, stop, store=store, projects_changed=projects_changed
                 ),
-                asyncio.create_task(
-                    supervised("materialiser", lambda: run_materialiser(settings, kafka, stop, store=store), stop),
-                    name="materialiser",
-                ),
-                asyncio.create_task(
-                    supervised("directory-indexer", lambda: run_indexer(settings, kafka, directory, stop), stop),
-                    name="directory-indexer",
-                ),
-            ]
+                "matcher": lambda: run_matcher(settings, kafka, store, stop, wake=projects_changed),
+                "directory-indexer": lambda: run_indexer(settings, kafka, directory, stop),
+            }
+            roles = [asyncio.create_task(supervised(name, job, stop), name=name) for name, job in jobs.items()]
             await lag.start()
             log.info("hub.up", bootstrap=kafka.bootstrap, api=server.url)
             stopping = asyncio.create_task(stop.wait(), name="stop")

@@ -12,7 +12,7 @@ last); from then on every batch is one transaction with its offsets (`Materialis
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import structlog
@@ -134,8 +134,11 @@ class Materialiser:
         topics: Sequence[str],
         batch_max_records: int = 500,
         fetch_timeout_ms: int = 500,
+        on_change: Callable[[set[str]], None] | None = None,
     ) -> None:
         self.store = store
+        #: Called after each applied batch with the topics it touched (the matcher watches for projects).
+        self.on_change = on_change
         self.topics = list(topics)
         self.batch_max_records = batch_max_records
         self.fetch_timeout_ms = fetch_timeout_ms
@@ -225,6 +228,8 @@ class Materialiser:
         changes = to_changes(records)
         await asyncio.to_thread(self.store.apply, changes, offsets)
         self.applied_records += len(records)
+        if self.on_change is not None:
+            self.on_change({record.topic for record in records})
         log.debug("materialiser.applied", records=len(records), changes=len(changes))
         return len(records)
 
@@ -290,7 +295,12 @@ class Materialiser:
 
 
 async def run_materialiser(
-    settings: HubSettings, kafka: KafkaClients, stop_event: asyncio.Event, *, store: HubStore | None = None
+    settings: HubSettings,
+    kafka: KafkaClients,
+    stop_event: asyncio.Event,
+    *,
+    store: HubStore | None = None,
+    projects_changed: asyncio.Event | None = None,
 ) -> None:
     """The materialiser role of ``hub up`` and ``hub materialise``: run until ``stop_event`` is set.
 
@@ -299,13 +309,21 @@ async def run_materialiser(
         kafka: clients for the Kafka cluster.
         stop_event: set it to stop after the batch in progress.
         store: the store to fill; by default the process's `open_store`.
+        projects_changed: set when an applied batch touched the projects topic (it wakes the matcher).
     """
     store = store or open_store(settings)
+    projects = entity_topic(settings, "projects")
+
+    def on_change(topics: set[str]) -> None:
+        if projects_changed is not None and projects in topics:
+            projects_changed.set()
+
     async with Materialiser(
         store,
         kafka=kafka,
         topics=materialised_topics(settings),
         batch_max_records=settings.dump.batch_max_records,
+        on_change=on_change,
     ) as materialiser:
         await materialiser.run(stop_event)
     store.flush()
