@@ -3,6 +3,7 @@ rejected link stays rejected through later matcher runs; decisions also work thr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from hub.config import DumpSettings, HubSettings, StreamSettings
 from hub.dump.expand import ExpandedRecord, expand_records
 from hub.dump.http import routes, setup
 from hub.dump.links import LinkService, decisions_topic, decisions_topic_spec, match_and_publish, read_table
+from hub.dump.matcher import run_matcher
 from hub.dump.store import Change, HubStore
 from hub.schema import Link, Project
 from hub.stream.kafka import KafkaClients
@@ -121,3 +123,36 @@ async def test_links_no_longer_proposed_are_withdrawn(kafka: KafkaClients, uniqu
         report = await match_and_publish(_store(renamed), service)
         assert (report.published, report.unchanged, report.withdrawn) == (0, 1, 1)
         assert len(await read_table(kafka, entity_topic(settings, "links"))) == 1
+
+
+async def test_the_matcher_role_matches_at_start_and_again_soon_after_projects_change(
+    kafka: KafkaClients, unique_name: str
+) -> None:
+    """The role hub up runs: a first pass at once, then, woken by the materialiser, a pass over the new projects."""
+    settings = HubSettings(
+        stream=StreamSettings(topic_prefix=unique_name), dump=DumpSettings(match_interval_s=3600, match_debounce_s=0.1)
+    )
+    await ensure_topics(kafka, [*hub_topics(settings.stream), decisions_topic_spec(settings)], settings.stream)
+    links_topic = entity_topic(settings, "links")
+    listings = _listings()
+    store = _store(listings[:2])
+    stop, wake = asyncio.Event(), asyncio.Event()
+    role = asyncio.create_task(run_matcher(settings, kafka, store, stop, wake=wake))
+    try:
+        async with asyncio.timeout(60):
+            # Polling the topic the role writes to (another task's Kafka writes have no event); the timeout bounds it.
+            while len(await read_table(kafka, links_topic)) < 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+            # New projects arrive (the materialiser applied them) and the role is woken: the second pair is linked
+            # long before the hour-long interval.
+            new = listings[2:]
+            for record, result in zip(new, expand_records([r.to_jsonld_bytes() for r in new]), strict=True):
+                assert isinstance(result, ExpandedRecord)
+                store.apply([Change("t.projects.v1", record.iri, result.iri, result.quads)], {("t.projects.v1", 0): 4})
+            wake.set()
+            while len(await read_table(kafka, links_topic)) < 2:  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+    finally:
+        stop.set()
+        async with asyncio.timeout(30):
+            await role
