@@ -14,8 +14,10 @@ from hub.api.app import make_app
 from hub.api.kafka import KafkaRegistry, api_topics, kafka_ready_check
 from hub.api.keys import Registry
 from hub.config import ApiSettings, HubSettings, StreamSettings
+from hub.schema.base import ENTITY_TYPES
+from hub.stream.changes import read_topics
 from hub.stream.kafka import KafkaClients
-from hub.stream.topics import ensure_topics, hub_topics
+from hub.stream.topics import ensure_topics, entity_topic, hub_topics
 from hub.worker.run import kafka_runner
 from hub.worker.runs import RunHistory
 from hub.worker.scheduler import Scheduler
@@ -80,6 +82,11 @@ async def test_registered_connectors_and_cursors_survive_a_restart(
         assert runs[0]["published"] == status["records_published"]
         assert runs[0]["fetched"] == status["records_fetched"]
         assert runs[0]["requests"] >= 1
+        # The counters are what is on the topics: every published record is there, once.
+        entity_topics = [entity_topic(settings, entity) for entity in ENTITY_TYPES]
+        on_topics = await read_topics(kafka, entity_topics)
+        assert len(on_topics) == runs[0]["published"]
+        assert len({m.key_text for m in on_topics}) == len(on_topics)
         cursor_before = await (await client.get("/connectors/zoo-a/cursor", headers=ADMIN)).json()
         assert cursor_before["cursor"] is not None
         assert cursor_before["batches"] >= 1
@@ -96,6 +103,11 @@ async def test_registered_connectors_and_cursors_survive_a_restart(
         assert runs[0]["published"] == status["records_published"]
         assert runs[0]["fetched"] == status["records_fetched"]
         assert runs[0]["requests"] >= 1
+        # The counters are what is on the topics: every published record is there, once.
+        entity_topics = [entity_topic(settings, entity) for entity in ENTITY_TYPES]
+        on_topics = await read_topics(kafka, entity_topics)
+        assert len(on_topics) == runs[0]["published"]
+        assert len({m.key_text for m in on_topics}) == len(on_topics)
         assert (await client.delete("/connectors/zoo-a", headers=ADMIN)).status == 204
     async with _hub(aiohttp_client, settings) as (client, registry):
         assert registry.connectors.get("zoo-a") is None
