@@ -315,15 +315,22 @@ def parse_date(value: object, *, formats: tuple[str, ...] = ()) -> ParsedDate | 
             return ParsedDate(datetime(int(match[3]), int(match[2]), int(match[1]), tzinfo=UTC), "day")
         except ValueError:
             return None
-    if text.endswith(" UTC"):
-        # Zooniverse's exports write "2025-01-21 16:08:41 UTC".
-        text = text.removesuffix(" UTC").replace(" ", "T") + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
+    moment = _iso(text)
+    if moment is None:
         return None
     precision: Literal["day", "time"] = "day" if len(text) <= 10 else "time"
-    return ParsedDate(_as_utc(parsed), precision, zoned=parsed.tzinfo is not None)
+    return ParsedDate(_as_utc(moment), precision, zoned=moment.tzinfo is not None)
+
+
+def _iso(text: str) -> datetime | None:
+    """An ISO 8601 date or date-time, naive or with its zone (``Z``, ``+02:00``, or Zooniverse's `` UTC``)."""
+    if text.endswith(" UTC"):
+        # Zooniverse's exports write "2025-01-21 16:08:41 UTC".
+        text = text[:-4] + "+00:00"
+    try:
+        return datetime.fromisoformat(text)  # 3.11: Z, a space as separator, and fractions of any length
+    except ValueError:
+        return None
 
 
 def parse_moment(value: object, *, zoned: bool = False) -> datetime | None:
@@ -337,6 +344,13 @@ def parse_moment(value: object, *, zoned: bool = False) -> datetime | None:
     Returns:
         The aware UTC date-time, or ``None`` for a blank, unreadable (or, with ``zoned``, zone-less) value.
     """
+    if zoned and isinstance(value, str):
+        # The fast path of an export's millions of timestamps: of the shapes parse_date reads, only ISO ones
+        # can state a zone, so the others need not be tried.
+        moment = _iso(value.strip())
+        if moment is None or moment.tzinfo is None:
+            return None
+        return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     parsed = parse_date(value)
     if parsed is None or (zoned and not parsed.zoned):
         return None

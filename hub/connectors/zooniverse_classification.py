@@ -28,7 +28,7 @@ from hub.connectors._portal import FlaggedContribution
 from hub.connectors._vocab import FlagCollector
 from hub.connectors.base import ConnectorConfig, Pseudonymiser, RawRecord
 from hub.connectors.zooniverse import PLATFORM
-from hub.schema import ContributionActivity, ContributionType, TextualBody
+from hub.schema import ContributionType
 from hub.schema.iris import mint_iri
 
 __all__ = [
@@ -36,6 +36,8 @@ __all__ = [
     "METADATA_PERSONAL_KEYS",
     "ClassificationConnectorConfig",
     "LoggedOut",
+    "RememberedAgents",
+    "contribution_fields",
     "contribution_from_payload",
     "raw_record_from_event",
     "scrub_api_classification",
@@ -82,6 +84,27 @@ class ClassificationConnectorConfig(ConnectorConfig):
             "agent per hashed browser session, so two sessions are never joined."
         ),
     )
+
+
+class RememberedAgents:
+    """A :class:`Pseudonymiser` that remembers the agent IRIs of the most recent user ids.
+
+    A volunteer classifies many times, so an export asks for the same user id's HMAC over and over; the answer
+    never changes, and a bounded cache keeps memory flat however long the export is. Session pseudonyms are not
+    kept: a logged-out session rarely repeats.
+    """
+
+    def __init__(self, pseudonymiser: Pseudonymiser, maxsize: int = 32_768) -> None:
+        self._pseudonymiser = pseudonymiser
+        self._agent_iri = lru_cache(maxsize=maxsize)(pseudonymiser.agent_iri)
+
+    def agent_iri(self, platform: str, user_id: str) -> str:
+        """The contributor IRI for ``user_id`` on ``platform`` (remembered)."""
+        return self._agent_iri(platform, user_id)
+
+    def session_agent_iri(self, platform: str, session_id: str) -> str:
+        """The contributor IRI of one logged-out session on ``platform``."""
+        return self._pseudonymiser.session_agent_iri(platform, session_id)
 
 
 def _agent(pseudonymiser: Pseudonymiser | None, user_id: object, metadata: object, logged_out: LoggedOut) -> str | None:
@@ -176,15 +199,15 @@ def _bool(value: object, field: str, flags: FlagCollector) -> bool | None:
     return None
 
 
-def _bodies(annotations: Any) -> list[TextualBody]:
+def _bodies(annotations: Any) -> list[dict[str, str]]:
     """Plain answers as text ("T0: Yes"); drawings and other structured values stay in rawAnnotation only."""
-    bodies: list[TextualBody] = []
+    bodies: list[dict[str, str]] = []
     for annotation in annotations if isinstance(annotations, list) else []:
         if not isinstance(annotation, Mapping):
             continue
         value = annotation.get("value")
         if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip():
-            bodies.append(TextualBody(value=f"{annotation.get('task', '?')}: {value}", format="text/plain"))
+            bodies.append({"value": f"{annotation.get('task', '?')}: {value}", "format": "text/plain"})
     return bodies
 
 
@@ -200,6 +223,20 @@ def contribution_from_payload(
 
     Raises:
         ValueError: the payload lacks what a contribution needs (its id, its project); the message says which.
+        SchemaError: the contribution does not validate.
+    """
+    return FlaggedContribution(**contribution_fields(payload, project_id=project_id, source_url=source_url))
+
+
+def contribution_fields(
+    payload: Mapping[str, Any], *, project_id: str | None, source_url: str | None = None
+) -> dict[str, Any]:
+    """The fields of a scrubbed payload's `Contribution`, not yet validated (see :func:`contribution_from_payload`).
+
+    Nested nodes are plain dicts, validated with the contribution in one pass rather than built as models first.
+
+    Raises:
+        ValueError: as :func:`contribution_from_payload`.
     """
     flags = FlagCollector()
     api_shape = "links" in payload
@@ -231,25 +268,23 @@ def contribution_from_payload(
     created = parse_moment(payload.get("created_at"), zoned=True)
     if created is None and payload.get("created_at"):
         flags.add("created_at", payload.get("created_at"), "not a timestamp")
-    return FlaggedContribution(
-        iri=mint_iri("contribution", PLATFORM, classification_id),
-        contribution_type=ContributionType.CLASSIFICATION,
-        project=_shared_iri("project", PLATFORM, str(project)),
-        created=created,
-        contributor=payload.get("contributor"),
-        was_derived_from=source_url if source_url and source_url.startswith(("http://", "https://")) else None,
-        was_generated_by=ContributionActivity(started_at_time=started, ended_at_time=finished)
-        if started or finished
-        else None,
-        workflow=_shared_iri("workflow", PLATFORM, str(workflow_id)) if workflow_id else None,
-        workflow_version=str(workflow_version) if workflow_version else None,
-        target=[mint_iri("subject", PLATFORM, str(s)) for s in subjects] if isinstance(subjects, list) else [],
-        body=_bodies(payload.get("annotations")),
-        raw_annotation=payload.get("annotations"),
-        gold_standard=_bool(gold, "gold_standard", flags),
-        expert=_bool(expert, "expert", flags),
-        data_quality_flag=flags.texts(),
-    )
+    return {
+        "iri": mint_iri("contribution", PLATFORM, classification_id),
+        "contribution_type": ContributionType.CLASSIFICATION,
+        "project": _shared_iri("project", PLATFORM, str(project)),
+        "created": created,
+        "contributor": payload.get("contributor"),
+        "was_derived_from": source_url if source_url and source_url.startswith(("http://", "https://")) else None,
+        "was_generated_by": {"started_at_time": started, "ended_at_time": finished} if started or finished else None,
+        "workflow": _shared_iri("workflow", PLATFORM, str(workflow_id)) if workflow_id else None,
+        "workflow_version": str(workflow_version) if workflow_version else None,
+        "target": [mint_iri("subject", PLATFORM, str(s)) for s in subjects] if isinstance(subjects, list) else [],
+        "body": _bodies(payload.get("annotations")),
+        "raw_annotation": payload.get("annotations"),
+        "gold_standard": _bool(gold, "gold_standard", flags),
+        "expert": _bool(expert, "expert", flags),
+        "data_quality_flag": flags.texts(),
+    }
 
 
 def raw_record_from_event(

@@ -14,21 +14,33 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import orjson
 from pydantic import Field, SecretStr
 from typing_extensions import override
 
-from hub.connectors._http import ConditionalCache
-from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord, unparsed_payload
+from hub.connectors._http import ConditionalCache, HttpClient
+from hub.connectors._portal import FlaggedContribution
+from hub.connectors.base import (
+    Batch,
+    Clock,
+    Connector,
+    ConnectorConfig,
+    Pseudonymiser,
+    RawRecord,
+    unparsed_payload,
+    utc_now,
+)
 from hub.connectors.cursor import decode_cursor, encode_cursor
 from hub.connectors.zooniverse import PLATFORM
 from hub.connectors.zooniverse_classification import (
     EXPORT_COLUMNS,
     ClassificationConnectorConfig,
-    contribution_from_payload,
+    RememberedAgents,
+    contribution_fields,
     scrub_export_row,
 )
 from hub.errors import FatalConnectorError, SchemaError
@@ -46,63 +58,51 @@ _PERSONAL_COLUMNS = frozenset({"user_name", "user_id", "user_ip", "metadata", "s
 class CsvRecordSplitter:
     """Cuts decoded CSV text into whole records (a record may span lines inside quotes), in constant memory.
 
-    ``feed`` text in any pieces; it returns the physical lines of the records completed so far, each record's
-    lines together, ready for :func:`csv.reader`. A record ends at a newline outside quotes, which is exactly when
-    the count of ``"`` characters in it is even (an escaped ``""`` adds two).
+    ``feed`` text in any pieces; it returns the text of the records completed so far, ready for :func:`csv.reader`
+    over ``io.StringIO(text, newline="")``. A record ends at a newline outside quotes, which is exactly when the
+    count of ``"`` characters before it is even (an escaped ``""`` adds two). The cut is found with ``str.rfind``
+    and ``str.count`` over the piece, not line by line, so splitting costs little beside parsing.
     """
 
     def __init__(self, max_record_chars: int = MAX_RECORD_CHARS) -> None:
-        self._partial_line = ""
-        self._record: list[str] = []
-        self._record_chars = 0
-        self._quotes = 0
+        self._pending = ""
         self._max = max_record_chars
-        self.records = 0
 
-    def feed(self, text: str) -> list[str]:
-        """Add text; return the lines of every record it completed."""
-        out: list[str] = []
-        # Split on "\n" only: str.splitlines would also cut at \x0b, \x1c or \u2028, which csv keeps in a cell.
-        parts = (self._partial_line + text).split("\n")
-        self._partial_line = parts.pop()
-        for part in parts:
-            self._add(part + "\n", out)
-        if self._record_chars + len(self._partial_line) > self._max:
-            raise ValueError(f"a CSV record after record {self.records} runs over {self._max} characters")
-        return out
+    def feed(self, text: str) -> str:
+        """Add text; return the text of every record it completed (``""`` when none)."""
+        text = self._pending + text
+        end = text.rfind("\n")
+        # Quotes after the candidate cut; walking back newline by newline keeps the count exact in one pass.
+        after = text.count('"', end + 1)
+        total = after + text.count('"', 0, end + 1)
+        while end >= 0 and (total - after) % 2:
+            previous = text.rfind("\n", 0, end)
+            after += text.count('"', previous + 1, end + 1)
+            end = previous
+        self._pending = text[end + 1 :]
+        if len(self._pending) > self._max:
+            raise ValueError(f"a CSV record runs over {self._max} characters (unbalanced quotes?)")
+        return text[: end + 1]
 
-    def _add(self, line: str, out: list[str]) -> None:
-        self._record.append(line)
-        self._record_chars += len(line)
-        self._quotes += line.count('"')
-        if self._quotes % 2 == 0:
-            out.extend(self._record)
-            self.records += 1
-            self._record, self._record_chars, self._quotes = [], 0, 0
-
-    def close(self) -> list[str]:
-        """The lines of the last record (a file need not end with a newline); unterminated quoting is an error."""
-        out: list[str] = []
-        if self._partial_line:
-            self._add(self._partial_line + "\n", out)
-            self._partial_line = ""
-        if self._record:
-            raise ValueError(f"the CSV ends inside a quoted cell (record {self.records + 1})")
-        return out
+    def close(self) -> str:
+        """The last record (a file need not end with a newline); unterminated quoting is an error."""
+        text, self._pending = self._pending, ""
+        if text.count('"') % 2:
+            raise ValueError("the CSV ends inside a quoted cell")
+        return text
 
 
-async def iter_csv_rows(chunks: AsyncIterable[bytes]) -> AsyncIterator[list[str]]:
-    """Rows of a UTF-8 CSV streamed as byte chunks (header included), parsed a group of records at a time."""
+async def iter_csv_rows(chunks: AsyncIterable[bytes]) -> AsyncIterator[list[list[str]]]:
+    """Rows of a UTF-8 CSV streamed as byte chunks (header included), parsed a group of whole records at a time."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
     splitter = CsvRecordSplitter()
     async for chunk in chunks:
-        lines = splitter.feed(decoder.decode(chunk))
-        if lines:
-            for row in csv.reader(lines):
-                yield row
-    lines = splitter.feed(decoder.decode(b"", final=True)) + splitter.close()
-    for row in csv.reader(lines):
-        yield row
+        text = splitter.feed(decoder.decode(chunk))
+        if text:
+            yield list(csv.reader(io.StringIO(text, newline="")))
+    text = splitter.feed(decoder.decode(b"", final=True)) + splitter.close()
+    if text:
+        yield list(csv.reader(io.StringIO(text, newline="")))
 
 
 class ZooniverseExportConfig(ClassificationConnectorConfig):
@@ -123,6 +123,17 @@ class ZooniverseExportConnector(Connector):
 
     config: ZooniverseExportConfig
 
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        *,
+        http: HttpClient,
+        pseudonymiser: Pseudonymiser | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        super().__init__(config, http=http, pseudonymiser=pseudonymiser, clock=clock)
+        self.pseudonymiser = RememberedAgents(pseudonymiser) if pseudonymiser is not None else None
+
     @override
     async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         """Rows after the cursor's classification id, ``page_size`` per batch; nothing if the file is unchanged."""
@@ -139,7 +150,7 @@ class ZooniverseExportConnector(Connector):
         async with self.http.stream(url, connector=self.name, headers=headers, cache=current) as resp:
             if resp is None:
                 return
-            async for record in self._records(resp.content.iter_chunked(_CHUNK), url):
+            async for record in self._records(resp.content.iter_chunked(_CHUNK), url, after=last_id):
                 row_id = int(record.native_id) if record.native_id.isdigit() else None
                 if row_id is not None and last_id is not None and row_id <= last_id:
                     continue
@@ -151,21 +162,30 @@ class ZooniverseExportConnector(Connector):
                     records = []
         yield Batch(records, encode_cursor({"last_id": high, "etags": current.to_json()}))
 
-    async def _records(self, chunks: AsyncIterable[bytes], url: str) -> AsyncIterator[RawRecord]:
-        rows = iter_csv_rows(chunks)
-        header = await anext(rows, None)
-        if header is None:
-            return
+    def _fields(self, record: RawRecord) -> dict[str, Any]:
+        return contribution_fields(record.payload, project_id=self.config.project_id, source_url=record.source_url)
+
+    async def _records(self, chunks: AsyncIterable[bytes], url: str, *, after: int | None) -> AsyncIterator[RawRecord]:
+        line = 0
+        async for rows in iter_csv_rows(chunks):
+            if line == 0:
+                if not rows:
+                    continue
+                self._check_header(rows[0], url)
+                line, rows = 1, rows[1:]
+            for row in rows:
+                line += 1
+                if after is not None and row and row[0].isdigit() and int(row[0]) <= after:
+                    continue  # committed by an earlier run: not worth scrubbing again
+                yield self.row_record(row, line, url)
+
+    def _check_header(self, header: Sequence[str], url: str) -> None:
         if tuple(h.strip() for h in header) != EXPORT_COLUMNS:
             missing = sorted(set(EXPORT_COLUMNS) - set(header))
             raise FatalConnectorError(
                 f"{url} is not a classification export: header {header[:16]!r}; missing {missing}",
                 connector=self.name,
             )
-        line = 1
-        async for row in rows:
-            line += 1
-            yield self.row_record(row, line, url)
 
     def row_record(self, row: Sequence[str], line: int, url: str) -> RawRecord:
         """One export row as a raw record; a malformed row becomes an unparsed record naming the problem."""
@@ -189,10 +209,11 @@ class ZooniverseExportConnector(Connector):
             )
         return RawRecord(PLATFORM, "classification", native_id, payload, url)
 
+    @override
     def map(self, record: RawRecord) -> Sequence[HubModel]:
         """A scrubbed export row -> one Contribution."""
-        payload = self.require_parsed(record)
+        self.require_parsed(record)
         try:
-            return [contribution_from_payload(payload, project_id=self.config.project_id, source_url=record.source_url)]
+            return [FlaggedContribution(**self._fields(record))]
         except (ValueError, SchemaError) as exc:
             raise self.skip(record, str(exc)) from exc

@@ -138,12 +138,12 @@ def test_splitter_gives_csv_rows_whatever_the_chunking(chunk):
     """Records cut at any byte boundary reassemble into exactly the rows csv reads from the whole text."""
     text = EXPORT.decode()
     splitter = CsvRecordSplitter()
-    lines: list[str] = []
-    for i in range(0, len(text), chunk):
-        lines.extend(splitter.feed(text[i : i + chunk]))
-    lines.extend(splitter.close())
-    assert list(csv.reader(lines)) == list(csv.reader(io.StringIO(text)))
-    assert splitter.records == 5
+    pieces = [splitter.feed(text[i : i + chunk]) for i in range(0, len(text), chunk)] + [splitter.close()]
+    rows = [row for piece in pieces for row in csv.reader(io.StringIO(piece, newline=""))]
+    assert rows == list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 5
+    # Every piece is whole records: none ends inside a quoted cell.
+    assert all(piece.count('"') % 2 == 0 for piece in pieces)
 
 
 def test_splitter_refuses_an_unterminated_quote():
@@ -270,3 +270,11 @@ def test_event_without_a_user_gets_its_session_pseudonym_on_request():
     record = raw_record_from_event(event, pseudonymiser=PSEUDONYMISER, logged_out="per_session")
     assert record.payload["contributor"] == PSEUDONYMISER.session_agent_iri("zooniverse", "cd" * 32)
     assert_no_personal_data(orjson.dumps(record.payload))
+
+
+def test_splitter_refuses_a_record_longer_than_its_limit():
+    """Unbalanced quoting that would swallow the rest of the file stops at the limit instead of buffering it."""
+    splitter = CsvRecordSplitter(max_record_chars=50)
+    assert splitter.feed("a,b\n") == "a,b\n"
+    with pytest.raises(ValueError, match="runs over 50 characters"):
+        splitter.feed('1,"open\n' + "x,y\n" * 20)
