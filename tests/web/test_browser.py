@@ -29,7 +29,7 @@ from hub.dump.links import LinkService
 from hub.dump.matching import Proposal
 from hub.stream.kafka import KafkaClients
 from tests.api.zooniverse_replay import zooniverse_app
-from tests.web.browser import ARGS, accessibility_problems, chromium_path, output_dir
+from tests.web.browser import ARGS, DOCS_SCREENSHOT, accessibility_problems, chromium_path, output_dir
 
 pytestmark = pytest.mark.integration
 
@@ -63,6 +63,15 @@ def _feed_app() -> web.Application:
     return app
 
 
+def _tail(log: Path) -> str:
+    return log.read_text()[-4000:]
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as handle:
+        return subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
 async def _until(what: str, log: Path, check: Callable[[], Awaitable[T | None]], timeout_s: float = 90) -> T:
     try:
         async with asyncio.timeout(timeout_s):
@@ -72,7 +81,7 @@ async def _until(what: str, log: Path, check: Callable[[], Awaitable[T | None]],
                     return result
                 await asyncio.sleep(0.3)
     except TimeoutError:
-        pytest.fail(f"timed out waiting for {what}\n--- hub up log\n{log.read_text()[-4000:]}")
+        pytest.fail(f"timed out waiting for {what}\n--- hub up log\n{_tail(log)}")
 
 
 async def _accessible(page: Page, name: str) -> None:
@@ -110,8 +119,7 @@ async def test_portal_in_a_browser(
     )
     log = tmp_path / "hub-up.log"
     hub = f"http://127.0.0.1:{unused_tcp_port}"
-    with log.open("wb") as handle:
-        proc = subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    proc = _start(env, log)
     try:
         async with aiohttp.ClientSession() as http:
 
@@ -186,16 +194,18 @@ async def test_portal_in_a_browser(
                 # A visitor searches, filters by a facet, and opens the project listed on both platforms.
                 await page.goto(f"{hub}/")
                 await expect(page.locator("#total")).not_to_have_text("0")
+                await expect(page.locator("#map[data-ready]")).to_be_attached()
+                if DOCS_SCREENSHOT is not None:
+                    await page.screenshot(path=str(DOCS_SCREENSHOT))
                 await page.get_by_label("Search projects").fill("seabird")
                 await page.get_by_role("button", name="Search").click()
                 await expect(page.locator("#total")).to_have_text("2")
                 await page.locator('.facets a[data-facet="platform"]', has_text="replay-portal").click()
                 await expect(page.locator("#total")).to_have_text("1")
-                assert "platform=replay-portal" in page.url and "q=seabird" in page.url
+                assert "platform=replay-portal" in page.url
+                assert "q=seabird" in page.url
                 await expect(page.locator("#map[data-ready='1']")).to_be_attached()
                 await _accessible(page, "directory")
-                if os.environ.get("HUB_WEB_DOCS_SCREENSHOT"):
-                    await page.screenshot(path="docs/portal-directory.png")
                 await page.get_by_role("link", name="Seabird Watch Replay").click()
                 await _reload_until(page, ".listing >> nth=1", log)
                 platforms = await page.locator(".listing").evaluate_all("els => els.map(e => e.dataset.platform)")
@@ -235,3 +245,23 @@ async def _both(result: Awaitable[dict[str, Any]]) -> tuple[str, str] | None:
     if {"zooniverse", "replay-portal"} <= set(by_platform):
         return by_platform["zooniverse"], by_platform["replay-portal"]
     return None
+
+
+async def test_the_accessibility_check_finds_problems() -> None:
+    """The check itself: an unlabelled input, grey-on-white text, two h1 and a skipped level are all reported."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
+        page = await browser.new_page()
+        await page.set_content(
+            '<html><body><main><h1>A</h1><h1>B</h1><h4>deep</h4><input id="x">'
+            '<p style="color:#bbbbbb">faint</p><p>fine</p><img src="data:,"></main></body></html>'
+        )
+        problems = await accessibility_problems(page)
+        await browser.close()
+    assert any(p.startswith("no label") for p in problems)
+    assert "2 h1 elements" in problems
+    assert any(p.startswith("heading skips from h1 to h4") for p in problems)
+    assert any(p.startswith("contrast") and "faint" in p for p in problems)
+    assert "no lang on <html>" in problems
+    assert any(p.startswith("img without alt") for p in problems)
+    assert not any("fine" in p for p in problems)
