@@ -70,6 +70,27 @@ def _visible(request: web.Request, name: str) -> ConnectorRecord:
     return record
 
 
+def _may_take(request: web.Request, name: str, connector_type: str) -> None:
+    """Refuse to create or replace ``name`` unless the caller may operate it, saying nothing of others' connectors.
+
+    Permission is checked before existence, so a name the caller may not use gets the same 403 whether or not
+    a connector holds it; a name its scopes allow but that a connector it cannot see holds gets a 409 that names
+    neither that connector's type nor its owner. (Names are one namespace, so that the name is taken cannot be
+    hidden: the caller chose the name, and learns only that it must choose another.)
+    """
+    principal = _caller(request)
+    if not principal.can_operate(name, connector_type):
+        raise ApiError(403, "forbidden", f"this token may not operate connector {name!r} of type {connector_type!r}")
+    existing = request.app[REGISTRY].connectors.get(name)
+    if existing is not None and not principal.can_operate(existing.name, existing.type):
+        raise ApiError(
+            409,
+            "name_unavailable",
+            f"the connector name {name!r} is not available to this token; choose another name",
+            [FieldError(field="name", message="not available; choose another name")],
+        )
+
+
 def _connector_type(request: web.Request, name: str) -> type[Connector]:
     types = request.app[CONNECTOR_TYPES]
     if name not in types:
@@ -118,8 +139,6 @@ async def _store(
     principal = _caller(request)
     if not principal.can_operate(name, body.type):
         raise ApiError(403, "forbidden", f"this token may not operate connector {name!r} of type {body.type!r}")
-    if existing is not None and existing.type != body.type and not principal.can_operate(name, existing.type):
-        raise ApiError(404, "not_found", f"no connector {name!r}")
     connector = _connector_type(request, body.type)
     old_config = existing.config if existing is not None and existing.type == body.type else None
     config = merge_secrets(connector.config_model, body.config, old_config)
@@ -192,6 +211,7 @@ async def create_connector(request: web.Request) -> web.StreamResponse:
     """Register a new connector; 409 when the name is taken."""
     _require_operator(_caller(request))
     body = await parse_body(request, ConnectorCreate)
+    _may_take(request, body.name, body.type)
     if request.app[REGISTRY].connectors.get(body.name) is not None:
         raise ApiError(409, "conflict", f"connector {body.name!r} exists; PUT /connectors/{body.name} changes it")
     fields = body.model_dump(exclude={"name"})
@@ -220,10 +240,9 @@ async def put_connector(request: web.Request) -> web.StreamResponse:
     """Create or replace; secrets left out (or masked) keep their stored values."""
     _require_operator(_caller(request))
     name = _path_name(request)
-    existing = request.app[REGISTRY].connectors.get(name)
-    if existing is not None and not _caller(request).can_operate(existing.name, existing.type):
-        raise ApiError(404, "not_found", f"no connector {name!r}")
     body = await parse_body(request, ConnectorPut)
+    _may_take(request, name, body.type)
+    existing = request.app[REGISTRY].connectors.get(name)
     record = await _store(request, name, body, existing)
     return json_response(
         connector_view(record, _connector_type(request, record.type)), 201 if existing is None else 200

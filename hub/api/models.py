@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Literal
 
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.api.auth import SCOPE_PATTERN
 from hub.api.problems import FieldError
 from hub.schema.base import EntityTopic
 
@@ -278,20 +276,16 @@ class PartnerList(BaseModel):
 
 
 class TokenCreate(_Body):
-    """Issue a token (admin only)."""
+    """Issue a token (admin only); every scope must name an installed type, a known connector or partner."""
 
-    scopes: list[str] = Field(min_length=1, max_length=50, description="e.g. ['operator:platform:zooniverse'].")
+    scopes: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        description="e.g. ['operator:platform:zooniverse']: admin, analyst, operator:connector:<name>, "
+        "operator:platform:<connector type> or partner:<name>.",
+    )
     description: str = Field("", max_length=200)
-
-    @model_validator(mode="after")
-    def _known_scopes(self) -> TokenCreate:
-        bad = [scope for scope in self.scopes if not re.match(SCOPE_PATTERN, scope)]
-        if bad:
-            raise ValueError(
-                f"unknown scopes {bad}; use admin, analyst, operator:connector:<name>, "
-                "operator:platform:<type> or partner:<name>"
-            )
-        return self
+    allow_new: bool = Field(False, description="Allow a connector or partner named in a scope that does not exist yet.")
 
 
 class TokenIssued(BaseModel):

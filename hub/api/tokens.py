@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import structlog
 from aiohttp import web
 
 from hub.api.auth import TokenRecord, hash_token, new_token
-from hub.api.keys import CLOCK, PRINCIPAL, REGISTRY
+from hub.api.keys import CLOCK, CONNECTOR_TYPES, PRINCIPAL, REGISTRY
 from hub.api.models import TokenCreate, TokenIssued, TokenList, TokenView, WhoAmI
 from hub.api.problems import ApiError, parse_body
 from hub.api.routing import ApiRoutes, json_response
+from hub.api.scope_check import scope_problems
+from hub.connectors.base import Connector
 
 __all__ = ["routes"]
 
@@ -20,6 +24,30 @@ routes = ApiRoutes()
 def _require_admin(request: web.Request) -> None:
     if not request[PRINCIPAL].admin:
         raise ApiError(403, "forbidden", "only an admin token manages tokens")
+
+
+def _known_partners(request: web.Request) -> set[str]:
+    """Partners with a subscription or named in a live token's scope."""
+    registry = request.app[REGISTRY]
+    partners = {sub.partner for _, sub in registry.partners.items()}
+    for _, record in registry.tokens.items():
+        partners.update(s.removeprefix("partner:") for s in record.scopes if s.startswith("partner:"))
+    return partners
+
+
+def _check_scopes(request: web.Request, body: TokenCreate) -> None:
+    """Refuse a scope that is malformed or names an unknown type, connector or partner (422, one field each)."""
+    registry = request.app[REGISTRY]
+    installed: Mapping[str, type[Connector]] = request.app[CONNECTOR_TYPES]
+    problems = scope_problems(
+        body.scopes,
+        types=sorted(installed),
+        connectors=[name for name, _ in registry.connectors.items()],
+        partners=_known_partners(request),
+        allow_new=body.allow_new,
+    )
+    if problems:
+        raise ApiError(422, "invalid_scopes", problems[0].message, problems)
 
 
 @routes.route(
@@ -34,6 +62,7 @@ async def create_token(request: web.Request) -> web.StreamResponse:
     """Mint a token with the given scopes."""
     _require_admin(request)
     body = await parse_body(request, TokenCreate)
+    _check_scopes(request, body)
     token_id, token = new_token()
     record = TokenRecord(
         id=token_id,

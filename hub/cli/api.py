@@ -139,10 +139,16 @@ def tokens() -> None:
 @tokens.command("create")
 @click.option("--scope", "scopes", multiple=True, required=True, help="e.g. operator:platform:zooniverse, partner:ecsa")
 @click.option("--description", default="", help="Who or what the token is for.")
+@click.option("--new", "allow_new", is_flag=True, help="A scope names a partner or connector not created yet.")
 @pass_client
-def create_token(client: ApiClient, scopes: tuple[str, ...], description: str) -> None:
-    """Issue a token; it is printed once and only its hash is stored."""
-    echo_json(client.call("POST", "/tokens", body={"scopes": list(scopes), "description": description}))
+def create_token(client: ApiClient, scopes: tuple[str, ...], description: str, allow_new: bool) -> None:
+    """Issue a token; it is printed once and only its hash is stored.
+
+    A scope naming an unknown connector type, connector or partner is refused with the nearest matches; pass
+    --new for a partner or connector that is not created yet.
+    """
+    body = {"scopes": list(scopes), "description": description, "allow_new": allow_new}
+    echo_json(client.call("POST", "/tokens", body=body))
 
 
 @tokens.command("list")

@@ -85,7 +85,7 @@ def test_validate_exits_non_zero_on_problems(served: LiveApi, tmp_path: Path) ->
 
 def test_partner_subscribes_with_a_partner_token(served: LiveApi) -> None:
     """An admin issues a partner token; the partner subscribes and lists its subscriptions."""
-    code, out = _hub(served, "api", "tokens", "create", "--scope", "partner:ecsa", "--description", "ECSA")
+    code, out = _hub(served, "api", "tokens", "create", "--scope", "partner:ecsa", "--new", "--description", "ECSA")
     assert code == 0, out
     token = json.loads(out)["token"]
     code, out = _hub(served, "partners", "subscribe", "ecsa", "zoo", "--platform", "zooniverse", token=token)

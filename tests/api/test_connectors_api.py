@@ -169,8 +169,10 @@ async def test_operator_sees_and_changes_only_their_connectors(api: Api) -> None
     ]:
         response = await api.client.request(method, path, headers=mine)
         assert response.status == 404, (method, path)
-    response = await api.client.put("/connectors/theirs", json=connector_body("theirs") | {"name": None}, headers=mine)
-    assert response.status == 404
+    # The same 403 as for a free name this token may not use: whether "theirs" exists is not told.
+    body = {key: value for key, value in connector_body("theirs").items() if key != "name"}
+    response = await api.client.put("/connectors/theirs", json=body, headers=mine)
+    assert response.status == 403
     response = await api.client.post("/connectors", json=connector_body("another"), headers=mine)
     assert response.status == 403
     assert api.registry.connectors.get("theirs") is not None
@@ -185,6 +187,34 @@ async def test_platform_operator_runs_every_connector_of_its_type(api: Api) -> N
     assert names == ["a"]
     response = await api.client.post("/connectors", json=connector_body("c", type_="other"), headers=platform)
     assert response.status == 403
+
+
+async def test_a_taken_name_does_not_reveal_the_connector_holding_it(api: Api) -> None:
+    """A platform operator creating a name another operator's connector holds learns only to choose another."""
+    await _create(api, connector_body("eucs-replay", type_="other"))
+    platform = api.issue("operator:platform:fake")
+    for method, path, body in [
+        ("POST", "/connectors", connector_body("eucs-replay")),
+        ("PUT", "/connectors/eucs-replay", connector_body("eucs-replay") | {"name": None}),
+    ]:
+        if body.get("name") is None:
+            body = {key: value for key, value in body.items() if key != "name"}
+        response = await api.client.request(method, path, json=body, headers=platform)
+        assert response.status == 409, (method, await response.text())
+        problem = await response.json()
+        assert problem["error"] == "name_unavailable"
+        assert "exists" not in problem["detail"]
+        assert "'other'" not in problem["detail"]  # nor the type of the connector holding it
+        assert problem["fields"][0]["field"] == "name"
+    stored = api.registry.connectors.get("eucs-replay")
+    assert stored is not None
+    assert stored.type == "other"
+    # Whoever can see the connector is still told it exists, and how to change it.
+    response = await api.client.post(
+        "/connectors", json=connector_body("eucs-replay", type_="other"), headers=api.admin
+    )
+    assert response.status == 409
+    assert "exists; PUT" in (await response.json())["detail"]
 
 
 async def test_partners_and_analysts_cannot_touch_connectors(api: Api) -> None:

@@ -123,7 +123,9 @@ async def test_hub_up_registers_routes_and_delivers(
             }
             async with http.post(f"{api}/connectors", json=body, headers=ADMIN) as response:
                 assert response.status == 201, await response.text()
-            async with http.post(f"{api}/tokens", json={"scopes": ["partner:ecsa"]}, headers=ADMIN) as response:
+            async with http.post(
+                f"{api}/tokens", json={"scopes": ["partner:ecsa"], "allow_new": True}, headers=ADMIN
+            ) as response:
                 partner = {"Authorization": f"Bearer {(await response.json())['token']}"}
             subscription = {"entity_types": ["projects"], "platforms": ["zooniverse"]}
             async with http.put(

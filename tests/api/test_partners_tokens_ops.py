@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hub.api.auth import hash_token
 from hub.api.status import ConnectorStatus
 from hub.stream.state import PartnerSubscription
-from tests.api.conftest import NOW, Api, MakeApi
+from tests.api.conftest import NOW, Api, MakeApi, connector_body
 
 SUBSCRIPTION = {"name": "zoo-projects", "entity_types": ["projects"], "platforms": ["zooniverse"], "countries": ["gb"]}
 
@@ -107,10 +109,54 @@ async def test_tokens_are_issued_once_and_stored_hashed(api: Api) -> None:
 
 
 async def test_unknown_scopes_are_refused(api: Api) -> None:
-    """A token request with a made-up scope is rejected."""
+    """A token request with a made-up scope is rejected, naming the scopes there are."""
     response = await api.client.post("/tokens", json={"scopes": ["root"]}, headers=api.admin)
     assert response.status == 422
-    assert "unknown scopes ['root']" in (await response.json())["fields"][0]["message"]
+    message = (await response.json())["fields"][0]["message"]
+    assert "'root' is not a scope" in message
+    assert "operator:platform:<connector type>" in message
+
+
+@pytest.mark.parametrize(
+    ("scope", "field_says"),
+    [
+        ("operator:type:fak", "did you mean 'operator:platform:fake'?"),
+        ("operator:platform:fak", "did you mean 'fake'?"),
+        ("operator:connector:zoo-mian", "did you mean 'zoo-main'?"),
+        ("partner:ecas", "did you mean 'ecsa'?"),
+    ],
+)
+async def test_scopes_naming_unknown_things_are_refused_with_the_nearest(api: Api, scope: str, field_says: str) -> None:
+    """A typo in a connector type, connector or partner is refused, not issued, and says what was meant."""
+    response = await api.client.post("/connectors", json=connector_body("zoo-main"), headers=api.admin)
+    assert response.status == 201
+    assert (await api.client.post("/partners/ecsa/subscriptions", json=SUBSCRIPTION, headers=api.admin)).status == 201
+    before = len(list(api.registry.tokens.items()))
+    response = await api.client.post("/tokens", json={"scopes": ["analyst", scope]}, headers=api.admin)
+    assert response.status == 422, await response.text()
+    problem = await response.json()
+    assert problem["error"] == "invalid_scopes"
+    assert problem["fields"] == [{"field": "scopes.1", "message": problem["fields"][0]["message"]}]
+    assert field_says in problem["fields"][0]["message"]
+    assert len(list(api.registry.tokens.items())) == before
+
+
+async def test_a_new_partner_or_connector_is_issued_when_asked_for(api: Api) -> None:
+    """allow_new issues a scope for a partner or connector that does not exist yet; a known one needs no flag."""
+    scopes = ["partner:new-partner", "operator:connector:not-yet"]
+    response = await api.client.post("/tokens", json={"scopes": scopes}, headers=api.admin)
+    assert response.status == 422
+    assert [f["field"] for f in (await response.json())["fields"]] == ["scopes.0", "scopes.1"]
+    response = await api.client.post("/tokens", json={"scopes": scopes, "allow_new": True}, headers=api.admin)
+    assert response.status == 201
+    # The partner is known now (a token names it): a second token for it needs no flag.
+    response = await api.client.post("/tokens", json={"scopes": ["partner:new-partner"]}, headers=api.admin)
+    assert response.status == 201
+    # An unknown connector type is refused even with allow_new: types are installed, not created.
+    response = await api.client.post(
+        "/tokens", json={"scopes": ["operator:platform:nope"], "allow_new": True}, headers=api.admin
+    )
+    assert response.status == 422
 
 
 async def test_readiness_reports_failing_checks(make_api: MakeApi) -> None:
