@@ -47,6 +47,8 @@ async def _hub(kafka: KafkaClients, prefix: str, *args: str) -> str:
         **kafka.environment(),
         "HUB_STREAM__TOPIC_PREFIX": prefix,
         "HUB_LOG_LEVEL": "WARNING",
+        # The replay listens on loopback, which `hub sync` refuses (as a worker does) unless allowed.
+        "HUB_API__OUTBOUND_ALLOW": '["127.0.0.1/32"]',
     }
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hub", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env
