@@ -33,6 +33,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 _SCHEMA = """
 PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+PRAGMA cache_size=-131072;
+PRAGMA mmap_size=1073741824;
+PRAGMA temp_store=MEMORY;
 CREATE TABLE IF NOT EXISTS offsets(topic TEXT, partition INTEGER, next INTEGER, PRIMARY KEY(topic, partition));
 CREATE TABLE IF NOT EXISTS keys(entity TEXT, key TEXT, iri TEXT, PRIMARY KEY(entity, key));
 CREATE TABLE IF NOT EXISTS records(iri TEXT PRIMARY KEY, entity TEXT, platform TEXT, name TEXT, body TEXT);
@@ -43,7 +47,7 @@ CREATE TABLE IF NOT EXISTS projects(
 CREATE INDEX IF NOT EXISTS projects_name ON projects(sort_name);
 CREATE INDEX IF NOT EXISTS projects_updated ON projects(updated);
 CREATE VIRTUAL TABLE IF NOT EXISTS projects_fts USING fts5(
-  name, aim, description, keywords, tokenize='unicode61 remove_diacritics 2');
+  name, aim, description, keywords, tokenize='porter unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS facets(facet TEXT, value TEXT, project INTEGER, PRIMARY KEY(facet, value, project))
   WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facets_project ON facets(project);
@@ -86,7 +90,9 @@ class SearchResult:
 
 
 def fts_query(text: str) -> str | None:
-    """The FTS5 query for free text: every word as a quoted prefix phrase, all required; None when no word.
+    """The FTS5 query for free text: every word as a quoted phrase, all required; None when no word.
+
+    The index stems words (Porter), so "bird" finds "birds" without prefix queries, which are slow on FTS5.
 
     Quoting makes any input (``"``, ``OR``, ``NEAR(``, ``*``, SQL) a plain word: it can never change the
     query's shape.
@@ -94,7 +100,7 @@ def fts_query(text: str) -> str | None:
     words = _WORD.findall(text)[:20]
     if not words:
         return None
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
 def _json(value: Any) -> str:
@@ -281,7 +287,11 @@ class DirectoryIndex:
         return sql, params
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """One page of matching projects with the total and facet counts."""
+        """One page of matching projects with the total and facet counts.
+
+        The matching ids are computed once, in order; the page, the total and the facet counts all come from
+        that one list (a search with no text and no filter reads the first page straight off an index instead).
+        """
         matching, params = self._matching(query)
         text = fts_query(query.text) is not None
         order = {
@@ -289,30 +299,46 @@ class DirectoryIndex:
             "name": "p.sort_name, p.iri",
             "updated": "p.updated DESC, p.sort_name",
         }[query.sort if query.sort in SORTS else "relevance"]
-        page_sql = matching.replace(
-            "SELECT p.id AS id", "SELECT p.iri, p.name, p.platform, p.updated, p.aim, p.lat, p.lon", 1
-        )
         offset = (max(query.page, 1) - 1) * query.per_page
+        columns = "p.iri, p.name, p.platform, p.updated, p.aim, p.lat, p.lon"
         with self._lock:
-            rows = self._db.execute(
-                f"{page_sql} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, query.per_page, offset],
-            ).fetchall()
-            total = self._db.execute(f"SELECT count(*) FROM ({matching})", params).fetchone()[0]
-            facets = self._facets(matching, params)
-        return SearchResult(total=total, projects=[dict(row) for row in rows], facets=facets)
+            if not params:
+                rows = self._db.execute(
+                    f"SELECT {columns} FROM projects p ORDER BY {order} LIMIT ? OFFSET ?", (query.per_page, offset)
+                ).fetchall()
+                total = int(self._db.execute("SELECT count(*) FROM projects").fetchone()[0])
+                facets = self._facets(None)
+            else:
+                ids = [row[0] for row in self._db.execute(f"{matching} ORDER BY {order}", params)]
+                total = len(ids)
+                page_ids = ids[offset : offset + query.per_page]
+                found = {
+                    row["id"]: row
+                    for row in self._db.execute(
+                        f"SELECT p.id AS id, {columns} FROM projects p WHERE p.id IN (SELECT value FROM json_each(?))",
+                        (_json(page_ids),),
+                    )
+                }
+                rows = [found[i] for i in page_ids if i in found]
+                facets = self._facets(ids, cache_key=_json([matching, params]))
+        projects = [{k: row[k] for k in ("iri", "name", "platform", "updated", "aim", "lat", "lon")} for row in rows]
+        return SearchResult(total=total, projects=projects, facets=facets)
 
-    def _facets(self, matching: str, params: list[Any]) -> dict[str, list[tuple[str, int]]]:
-        cache_key = _json([matching, params])
+    def _facets(self, ids: list[int] | None, cache_key: str = "") -> dict[str, list[tuple[str, int]]]:
+        """Facet counts over ``ids`` (every project when None), cached until the next batch."""
         cached = self._facet_cache.get(cache_key)
         if cached is not None:
             return cached
-        where = "" if matching == "SELECT p.id AS id FROM projects p" else f"WHERE project IN ({matching})"
-        rows = self._db.execute(
-            f"SELECT facet, value, count(*) AS n FROM facets {where} "
-            "GROUP BY facet, value ORDER BY facet, n DESC, value",
-            params,
-        ).fetchall()
+        if ids is None:
+            rows = self._db.execute(
+                "SELECT facet, value, count(*) AS n FROM facets GROUP BY facet, value ORDER BY facet, n DESC, value"
+            ).fetchall()
+        else:
+            rows = self._db.execute(
+                "SELECT facet, value, count(*) AS n FROM facets WHERE project IN (SELECT value FROM json_each(?)) "
+                "GROUP BY facet, value ORDER BY facet, n DESC, value",
+                (_json(ids),),
+            ).fetchall()
         counts: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
         for row in rows:
             counts[row["facet"]].append((row["value"], row["n"]))
