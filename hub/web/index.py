@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -123,13 +124,32 @@ class DirectoryIndex:
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
         self._facet_cache: dict[str, dict[str, list[tuple[str, int]]]] = {}
+        self._generation = 0
         with self._lock:
             self._db.executescript(_SCHEMA)
+        # On disk, pages read through a connection of their own: WAL lets them read committed data while a batch
+        # is being written, so a rebuild never stalls a page. In memory (tests) there is one connection.
+        self._reader = self._db
+        self._read_lock = self._lock
+        if path is not None:
+            self._reader = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._reader.row_factory = sqlite3.Row
+            self._reader.execute("PRAGMA cache_size=-131072")
+            self._reader.execute("PRAGMA mmap_size=1073741824")
+            self._read_lock = threading.Lock()
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._read_lock:
+            yield self._reader
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
             self._db.close()
+        if self._reader is not self._db:
+            with self._read_lock:
+                self._reader.close()
 
     # -- writing -------------------------------------------------------------------------------------------------
 
@@ -159,6 +179,7 @@ class DirectoryIndex:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            self._generation += 1
             self._facet_cache.clear()
         return count
 
@@ -301,40 +322,43 @@ class DirectoryIndex:
         }[query.sort if query.sort in SORTS else "relevance"]
         offset = (max(query.page, 1) - 1) * query.per_page
         columns = "p.iri, p.name, p.platform, p.updated, p.aim, p.lat, p.lon"
-        with self._lock:
+        with self._reading() as db:
             if not params:
-                rows = self._db.execute(
+                rows = db.execute(
                     f"SELECT {columns} FROM projects p ORDER BY {order} LIMIT ? OFFSET ?", (query.per_page, offset)
                 ).fetchall()
-                total = int(self._db.execute("SELECT count(*) FROM projects").fetchone()[0])
-                facets = self._facets(None)
+                total = int(db.execute("SELECT count(*) FROM projects").fetchone()[0])
+                facets = self._facets(db, None)
             else:
-                ids = [row[0] for row in self._db.execute(f"{matching} ORDER BY {order}", params)]
+                ids = [row[0] for row in db.execute(f"{matching} ORDER BY {order}", params)]
                 total = len(ids)
                 page_ids = ids[offset : offset + query.per_page]
                 found = {
                     row["id"]: row
-                    for row in self._db.execute(
+                    for row in db.execute(
                         f"SELECT p.id AS id, {columns} FROM projects p WHERE p.id IN (SELECT value FROM json_each(?))",
                         (_json(page_ids),),
                     )
                 }
                 rows = [found[i] for i in page_ids if i in found]
-                facets = self._facets(ids, cache_key=_json([matching, params]))
+                facets = self._facets(db, ids, cache_key=_json([matching, params]))
         projects = [{k: row[k] for k in ("iri", "name", "platform", "updated", "aim", "lat", "lon")} for row in rows]
         return SearchResult(total=total, projects=projects, facets=facets)
 
-    def _facets(self, ids: list[int] | None, cache_key: str = "") -> dict[str, list[tuple[str, int]]]:
+    def _facets(
+        self, db: sqlite3.Connection, ids: list[int] | None, cache_key: str = ""
+    ) -> dict[str, list[tuple[str, int]]]:
         """Facet counts over ``ids`` (every project when None), cached until the next batch."""
         cached = self._facet_cache.get(cache_key)
         if cached is not None:
             return cached
+        generation = self._generation
         if ids is None:
-            rows = self._db.execute(
+            rows = db.execute(
                 "SELECT facet, value, count(*) AS n FROM facets GROUP BY facet, value ORDER BY facet, n DESC, value"
             ).fetchall()
         else:
-            rows = self._db.execute(
+            rows = db.execute(
                 "SELECT facet, value, count(*) AS n FROM facets WHERE project IN (SELECT value FROM json_each(?)) "
                 "GROUP BY facet, value ORDER BY facet, n DESC, value",
                 (_json(ids),),
@@ -344,7 +368,8 @@ class DirectoryIndex:
             counts[row["facet"]].append((row["value"], row["n"]))
         if len(self._facet_cache) > 256:
             self._facet_cache.clear()
-        self._facet_cache[cache_key] = counts
+        if generation == self._generation:  # not counted from a snapshot older than the last batch
+            self._facet_cache[cache_key] = counts
         return counts
 
     def pins(self, query: SearchQuery, limit: int = 5000) -> list[dict[str, Any]]:
@@ -352,28 +377,28 @@ class DirectoryIndex:
         matching, params = self._matching(query)
         sql = matching.replace("SELECT p.id AS id", "SELECT p.iri, p.name, p.lat, p.lon", 1)
         joiner = " AND " if " WHERE " in sql else " WHERE "
-        with self._lock:
-            rows = self._db.execute(f"{sql}{joiner}p.lat IS NOT NULL LIMIT ?", [*params, limit]).fetchall()
+        with self._reading() as db:
+            rows = db.execute(f"{sql}{joiner}p.lat IS NOT NULL LIMIT ?", [*params, limit]).fetchall()
         return [dict(row) for row in rows]
 
     def record(self, iri: str) -> dict[str, Any] | None:
         """The stored record of ``iri`` (any entity), or None."""
-        with self._lock:
-            row = self._db.execute("SELECT body FROM records WHERE iri = ?", (iri,)).fetchone()
+        with self._reading() as db:
+            row = db.execute("SELECT body FROM records WHERE iri = ?", (iri,)).fetchone()
         return orjson.loads(row["body"]) if row is not None else None
 
     def records(self, entity: str, limit: int = 1000) -> list[dict[str, Any]]:
         """Records of one entity type, by name."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT body FROM records WHERE entity = ? ORDER BY name LIMIT ?", (entity, limit)
             ).fetchall()
         return [orjson.loads(row["body"]) for row in rows]
 
     def count_by(self, column: Literal["platform"], entity: str = "projects") -> dict[str, int]:
         """How many records of ``entity`` each platform has."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT {column} AS k, count(*) AS n FROM records WHERE entity = ? GROUP BY {column}",
                 (entity,),
             ).fetchall()
@@ -381,8 +406,8 @@ class DirectoryIndex:
 
     def projects_of(self, organisation: str, limit: int = 200) -> list[dict[str, Any]]:
         """Projects whose responsible party is the organisation IRI."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT r.iri, r.name, r.platform FROM records r WHERE r.entity = 'projects' "
                 "AND json_extract(r.body, '$.responsibleParty') = ? ORDER BY r.name LIMIT ?",
                 (organisation, limit),
@@ -393,8 +418,8 @@ class DirectoryIndex:
         """The links touching any of ``iris``."""
         wanted = list(iris)
         marks = ",".join("?" * len(wanted))
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT iri, subject, object, score, confirmed, body FROM links WHERE subject IN ({marks}) "
                 f"OR object IN ({marks})",
                 [*wanted, *wanted],
@@ -419,8 +444,8 @@ class DirectoryIndex:
 
     def proposals(self, limit: int = 200) -> list[dict[str, Any]]:
         """Links not yet confirmed, best first, with the names of both sides."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT l.iri, l.subject, l.object, l.score, l.body, s.name AS subject_name, o.name AS object_name "
                 "FROM links l LEFT JOIN records s ON s.iri = l.subject LEFT JOIN records o ON o.iri = l.object "
                 "WHERE l.confirmed = 0 ORDER BY l.score DESC, l.iri LIMIT ?",
@@ -432,8 +457,8 @@ class DirectoryIndex:
         """Every statistics period of the projects, oldest first."""
         wanted = list(projects)
         marks = ",".join("?" * len(wanted))
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT project, body FROM stats WHERE project IN ({marks}) ORDER BY period, project",
                 wanted,
             ).fetchall()
@@ -441,16 +466,16 @@ class DirectoryIndex:
 
     def project_count(self) -> int:
         """How many projects the index holds."""
-        with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM projects").fetchone()[0])
+        with self._reading() as db:
+            return int(db.execute("SELECT count(*) FROM projects").fetchone()[0])
 
     def scan(self, entity: str, batch: int = 500, limit: int = 20_000) -> list[dict[str, Any]]:
         """Up to ``limit`` records of ``entity`` in IRI order (for previews that apply a filter in Python)."""
         out: list[dict[str, Any]] = []
         last = ""
         while len(out) < limit:
-            with self._lock:
-                rows = self._db.execute(
+            with self._reading() as db:
+                rows = db.execute(
                     "SELECT iri, body FROM records WHERE entity = ? AND iri > ? ORDER BY iri LIMIT ?",
                     (entity, last, batch),
                 ).fetchall()
