@@ -1,13 +1,14 @@
 # The two commands a new machine needs (Python 3.11+, Java 17+ and Maven on PATH):
 #   make run   - virtual environment, install, fetch Apache Kafka from Maven Central, `hub up`
-#   make test  - virtual environment, install, fetch Apache Kafka, ruff, mypy --strict, the whole test suite
+#   make test  - virtual environment, install, fetch Apache Kafka (and Debian's chromium when apt can), ruff,
+#                mypy --strict, the whole test suite
 PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install kafka lint typecheck pytest bench clean
+.PHONY: run test install kafka browser lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ is required (python3.11, python3.12, python3.13 or python3)"; exit 1; }
@@ -31,10 +32,19 @@ lint: install
 typecheck: install
 	$(BIN)/mypy --strict
 
-pytest: kafka
+# The portal's browser tests drive Debian's chromium (playwright's own browser download is not reachable
+# everywhere); installed through apt when it is missing and apt is usable. With CI=true a missing browser fails them.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
+	    SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	  else echo "chromium is missing and apt is not usable: the browser tests will be skipped (with CI=true, fail)"; fi; }
+
+pytest: kafka browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache test-output

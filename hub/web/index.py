@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +34,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 _SCHEMA = """
 PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+PRAGMA cache_size=-131072;
+PRAGMA mmap_size=1073741824;
+PRAGMA temp_store=MEMORY;
 CREATE TABLE IF NOT EXISTS offsets(topic TEXT, partition INTEGER, next INTEGER, PRIMARY KEY(topic, partition));
 CREATE TABLE IF NOT EXISTS keys(entity TEXT, key TEXT, iri TEXT, PRIMARY KEY(entity, key));
 CREATE TABLE IF NOT EXISTS records(iri TEXT PRIMARY KEY, entity TEXT, platform TEXT, name TEXT, body TEXT);
@@ -43,7 +48,7 @@ CREATE TABLE IF NOT EXISTS projects(
 CREATE INDEX IF NOT EXISTS projects_name ON projects(sort_name);
 CREATE INDEX IF NOT EXISTS projects_updated ON projects(updated);
 CREATE VIRTUAL TABLE IF NOT EXISTS projects_fts USING fts5(
-  name, aim, description, keywords, tokenize='unicode61 remove_diacritics 2');
+  name, aim, description, keywords, tokenize='porter unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS facets(facet TEXT, value TEXT, project INTEGER, PRIMARY KEY(facet, value, project))
   WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facets_project ON facets(project);
@@ -86,7 +91,9 @@ class SearchResult:
 
 
 def fts_query(text: str) -> str | None:
-    """The FTS5 query for free text: every word as a quoted prefix phrase, all required; None when no word.
+    """The FTS5 query for free text: every word as a quoted phrase, all required; None when no word.
+
+    The index stems words (Porter), so "bird" finds "birds" without prefix queries, which are slow on FTS5.
 
     Quoting makes any input (``"``, ``OR``, ``NEAR(``, ``*``, SQL) a plain word: it can never change the
     query's shape.
@@ -94,7 +101,7 @@ def fts_query(text: str) -> str | None:
     words = _WORD.findall(text)[:20]
     if not words:
         return None
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
 def _json(value: Any) -> str:
@@ -117,13 +124,32 @@ class DirectoryIndex:
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
         self._facet_cache: dict[str, dict[str, list[tuple[str, int]]]] = {}
+        self._generation = 0
         with self._lock:
             self._db.executescript(_SCHEMA)
+        # On disk, pages read through a connection of their own: WAL lets them read committed data while a batch
+        # is being written, so a rebuild never stalls a page. In memory (tests) there is one connection.
+        self._reader = self._db
+        self._read_lock = self._lock
+        if path is not None:
+            self._reader = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._reader.row_factory = sqlite3.Row
+            self._reader.execute("PRAGMA cache_size=-131072")
+            self._reader.execute("PRAGMA mmap_size=1073741824")
+            self._read_lock = threading.Lock()
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._read_lock:
+            yield self._reader
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
             self._db.close()
+        if self._reader is not self._db:
+            with self._read_lock:
+                self._reader.close()
 
     # -- writing -------------------------------------------------------------------------------------------------
 
@@ -153,6 +179,7 @@ class DirectoryIndex:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            self._generation += 1
             self._facet_cache.clear()
         return count
 
@@ -281,7 +308,11 @@ class DirectoryIndex:
         return sql, params
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """One page of matching projects with the total and facet counts."""
+        """One page of matching projects with the total and facet counts.
+
+        The matching ids are computed once, in order; the page, the total and the facet counts all come from
+        that one list (a search with no text and no filter reads the first page straight off an index instead).
+        """
         matching, params = self._matching(query)
         text = fts_query(query.text) is not None
         order = {
@@ -289,36 +320,56 @@ class DirectoryIndex:
             "name": "p.sort_name, p.iri",
             "updated": "p.updated DESC, p.sort_name",
         }[query.sort if query.sort in SORTS else "relevance"]
-        page_sql = matching.replace(
-            "SELECT p.id AS id", "SELECT p.iri, p.name, p.platform, p.updated, p.aim, p.lat, p.lon", 1
-        )
         offset = (max(query.page, 1) - 1) * query.per_page
-        with self._lock:
-            rows = self._db.execute(
-                f"{page_sql} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, query.per_page, offset],
-            ).fetchall()
-            total = self._db.execute(f"SELECT count(*) FROM ({matching})", params).fetchone()[0]
-            facets = self._facets(matching, params)
-        return SearchResult(total=total, projects=[dict(row) for row in rows], facets=facets)
+        columns = "p.iri, p.name, p.platform, p.updated, p.aim, p.lat, p.lon"
+        with self._reading() as db:
+            if not params:
+                rows = db.execute(
+                    f"SELECT {columns} FROM projects p ORDER BY {order} LIMIT ? OFFSET ?", (query.per_page, offset)
+                ).fetchall()
+                total = int(db.execute("SELECT count(*) FROM projects").fetchone()[0])
+                facets = self._facets(db, None)
+            else:
+                ids = [row[0] for row in db.execute(f"{matching} ORDER BY {order}", params)]
+                total = len(ids)
+                page_ids = ids[offset : offset + query.per_page]
+                found = {
+                    row["id"]: row
+                    for row in db.execute(
+                        f"SELECT p.id AS id, {columns} FROM projects p WHERE p.id IN (SELECT value FROM json_each(?))",
+                        (_json(page_ids),),
+                    )
+                }
+                rows = [found[i] for i in page_ids if i in found]
+                facets = self._facets(db, ids, cache_key=_json([matching, params]))
+        projects = [{k: row[k] for k in ("iri", "name", "platform", "updated", "aim", "lat", "lon")} for row in rows]
+        return SearchResult(total=total, projects=projects, facets=facets)
 
-    def _facets(self, matching: str, params: list[Any]) -> dict[str, list[tuple[str, int]]]:
-        cache_key = _json([matching, params])
+    def _facets(
+        self, db: sqlite3.Connection, ids: list[int] | None, cache_key: str = ""
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Facet counts over ``ids`` (every project when None), cached until the next batch."""
         cached = self._facet_cache.get(cache_key)
         if cached is not None:
             return cached
-        where = "" if matching == "SELECT p.id AS id FROM projects p" else f"WHERE project IN ({matching})"
-        rows = self._db.execute(
-            f"SELECT facet, value, count(*) AS n FROM facets {where} "
-            "GROUP BY facet, value ORDER BY facet, n DESC, value",
-            params,
-        ).fetchall()
+        generation = self._generation
+        if ids is None:
+            rows = db.execute(
+                "SELECT facet, value, count(*) AS n FROM facets GROUP BY facet, value ORDER BY facet, n DESC, value"
+            ).fetchall()
+        else:
+            rows = db.execute(
+                "SELECT facet, value, count(*) AS n FROM facets WHERE project IN (SELECT value FROM json_each(?)) "
+                "GROUP BY facet, value ORDER BY facet, n DESC, value",
+                (_json(ids),),
+            ).fetchall()
         counts: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
         for row in rows:
             counts[row["facet"]].append((row["value"], row["n"]))
         if len(self._facet_cache) > 256:
             self._facet_cache.clear()
-        self._facet_cache[cache_key] = counts
+        if generation == self._generation:  # not counted from a snapshot older than the last batch
+            self._facet_cache[cache_key] = counts
         return counts
 
     def pins(self, query: SearchQuery, limit: int = 5000) -> list[dict[str, Any]]:
@@ -326,28 +377,28 @@ class DirectoryIndex:
         matching, params = self._matching(query)
         sql = matching.replace("SELECT p.id AS id", "SELECT p.iri, p.name, p.lat, p.lon", 1)
         joiner = " AND " if " WHERE " in sql else " WHERE "
-        with self._lock:
-            rows = self._db.execute(f"{sql}{joiner}p.lat IS NOT NULL LIMIT ?", [*params, limit]).fetchall()
+        with self._reading() as db:
+            rows = db.execute(f"{sql}{joiner}p.lat IS NOT NULL LIMIT ?", [*params, limit]).fetchall()
         return [dict(row) for row in rows]
 
     def record(self, iri: str) -> dict[str, Any] | None:
         """The stored record of ``iri`` (any entity), or None."""
-        with self._lock:
-            row = self._db.execute("SELECT body FROM records WHERE iri = ?", (iri,)).fetchone()
+        with self._reading() as db:
+            row = db.execute("SELECT body FROM records WHERE iri = ?", (iri,)).fetchone()
         return orjson.loads(row["body"]) if row is not None else None
 
     def records(self, entity: str, limit: int = 1000) -> list[dict[str, Any]]:
         """Records of one entity type, by name."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT body FROM records WHERE entity = ? ORDER BY name LIMIT ?", (entity, limit)
             ).fetchall()
         return [orjson.loads(row["body"]) for row in rows]
 
     def count_by(self, column: Literal["platform"], entity: str = "projects") -> dict[str, int]:
         """How many records of ``entity`` each platform has."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT {column} AS k, count(*) AS n FROM records WHERE entity = ? GROUP BY {column}",
                 (entity,),
             ).fetchall()
@@ -355,8 +406,8 @@ class DirectoryIndex:
 
     def projects_of(self, organisation: str, limit: int = 200) -> list[dict[str, Any]]:
         """Projects whose responsible party is the organisation IRI."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT r.iri, r.name, r.platform FROM records r WHERE r.entity = 'projects' "
                 "AND json_extract(r.body, '$.responsibleParty') = ? ORDER BY r.name LIMIT ?",
                 (organisation, limit),
@@ -367,8 +418,8 @@ class DirectoryIndex:
         """The links touching any of ``iris``."""
         wanted = list(iris)
         marks = ",".join("?" * len(wanted))
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT iri, subject, object, score, confirmed, body FROM links WHERE subject IN ({marks}) "
                 f"OR object IN ({marks})",
                 [*wanted, *wanted],
@@ -393,8 +444,8 @@ class DirectoryIndex:
 
     def proposals(self, limit: int = 200) -> list[dict[str, Any]]:
         """Links not yet confirmed, best first, with the names of both sides."""
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT l.iri, l.subject, l.object, l.score, l.body, s.name AS subject_name, o.name AS object_name "
                 "FROM links l LEFT JOIN records s ON s.iri = l.subject LEFT JOIN records o ON o.iri = l.object "
                 "WHERE l.confirmed = 0 ORDER BY l.score DESC, l.iri LIMIT ?",
@@ -406,8 +457,8 @@ class DirectoryIndex:
         """Every statistics period of the projects, oldest first."""
         wanted = list(projects)
         marks = ",".join("?" * len(wanted))
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 f"SELECT project, body FROM stats WHERE project IN ({marks}) ORDER BY period, project",
                 wanted,
             ).fetchall()
@@ -415,16 +466,16 @@ class DirectoryIndex:
 
     def project_count(self) -> int:
         """How many projects the index holds."""
-        with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM projects").fetchone()[0])
+        with self._reading() as db:
+            return int(db.execute("SELECT count(*) FROM projects").fetchone()[0])
 
     def scan(self, entity: str, batch: int = 500, limit: int = 20_000) -> list[dict[str, Any]]:
         """Up to ``limit`` records of ``entity`` in IRI order (for previews that apply a filter in Python)."""
         out: list[dict[str, Any]] = []
         last = ""
         while len(out) < limit:
-            with self._lock:
-                rows = self._db.execute(
+            with self._reading() as db:
+                rows = db.execute(
                     "SELECT iri, body FROM records WHERE entity = ? AND iri > ? ORDER BY iri LIMIT ?",
                     (entity, last, batch),
                 ).fetchall()

@@ -50,6 +50,7 @@ FEED = {
             "projectGeographicLocation": {"projectPinLatitude": 58.9, "projectPinLongitude": -3.1},
         },
         {"projectId": "hh-2", "projectName": "Hedgehog Street Replay", "projectStatus": "Active", "language": "en"},
+        {"projectName": "A record without an id is a dead letter"},
     ]
 }
 
@@ -159,7 +160,10 @@ async def test_portal_in_a_browser(
                 await page.get_by_role("link", name="Create a connector").click()
                 await page.get_by_role("link", name="zooniverse", exact=True).click()
                 await page.get_by_label("Name").fill("zooniverse-browser")
+                await page.locator("#f-base_url").fill("not a url")
+                await expect(page.locator("#err-base_url")).not_to_be_empty()  # the API's live per-field check
                 await page.locator("#f-base_url").fill(str(zooniverse.make_url("/api/")))
+                await expect(page.locator("#err-base_url")).to_be_empty()
                 await _accessible(page, "new-connector")
                 await page.get_by_role("button", name="Create connector").click()
                 await expect(page.get_by_text("Created connector zooniverse-browser.")).to_be_visible()
@@ -178,6 +182,14 @@ async def test_portal_in_a_browser(
                 await expect(page.locator("#paused")).to_have_text("no")
                 await page.goto(f"{hub}/console")
                 await expect(page.locator('tr[data-connector="zooniverse-browser"]')).to_be_visible()
+
+                # The feed's record without an id is a dead letter, with its reason and a replay button.
+                await page.get_by_role("link", name="replay-portal").click()
+                await _reload_until(page, "input[name=id]", log)
+                await expect(page.get_by_role("cell", name="mapping")).to_be_visible()
+                await page.get_by_role("button", name="Replay").click()
+                await expect(page.locator("#flash")).to_contain_text("Replayed 1 dead letters")
+                await expect(page.locator("#flash")).to_contain_text("failed again 1")
                 await _accessible(page, "console")
 
                 # Both platforms' projects reach the directory; the matcher's proposal links the two seabird listings.

@@ -107,3 +107,33 @@ async def test_scopes_decide_what_shows(portal: TestClient[Any, Any]) -> None:
     assert (await portal.get("/console", allow_redirects=False)).status == 403
     partner = await (await portal.get("/partner")).text()
     assert "/partner/ecsa" in partner
+
+
+async def test_partner_page_previews_and_backfill(portal: TestClient[Any, Any]) -> None:
+    from hub.stream.state import PartnerSubscription
+
+    await _registry(portal).partners.put(
+        "ecsa/penguins", PartnerSubscription(partner="ecsa", name="penguins", platforms=["scistarter"])
+    )
+    token_id, token = new_token()
+    await _registry(portal).tokens.put(
+        token_id,
+        TokenRecord(id=token_id, sha256=hash_token(token), scopes=["partner:ecsa"], created_at=datetime.now(UTC)),
+    )
+    await sign_in(portal, token)
+    html = await (await portal.get("/partner/ecsa")).text()
+    assert "penguins" in html
+    assert 'href="/projects/scistarter/abc"' in html  # the one scistarter project that matches
+    assert "/projects/zooniverse/1" not in html
+    assert "Backfill: not known yet" in html
+    other = await portal.get("/partner/another-partner")
+    assert other.status == 404  # the API hides other partners, and the page says what it said
+
+
+async def test_restart_is_a_command_to_the_worker(portal: TestClient[Any, Any]) -> None:
+    await sign_in(portal)
+    csrf = await _csrf(portal, "/console/new/fake")
+    await portal.post("/console/new/fake", data={"csrf": csrf, "name": "r1", "token": "t", "base_url": URL})
+    page = await (await portal.post("/console/connectors/r1/restart", data={"csrf": csrf})).text()
+    assert "Restart requested" in page
+    assert _registry(portal).commands.get("r1").restart_requested_at is not None

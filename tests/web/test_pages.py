@@ -124,3 +124,29 @@ async def test_sparql_page_for_browsers_endpoint_for_clients(portal: TestClient[
     assert "/sparql/results.csv?" in html
     csv = await portal.get("/sparql/results.csv", params={"query": "SELECT (1 AS ?one) WHERE {}"})
     assert (await csv.text()).splitlines() == ["one", "1"]
+
+
+async def test_sort_and_paging(aiohttp_client: Any) -> None:
+    from tests.web.conftest import build_app, project, sample_index
+
+    index = sample_index()
+    index.apply(
+        [
+            project("zooniverse", str(n), f"Project {n:02d}", projectLastUpdatedDate=f"2025-01-{n:02d}")
+            for n in range(2, 26)
+        ]
+    )
+    client = await aiohttp_client(build_app(index))
+    first = await (await client.get("/projects.json?sort=name")).json()
+    names = [p["name"] for p in first["projects"]]
+    assert names == sorted(names, key=str.casefold)
+    assert first["total"] == 27
+    assert first["pages"] == 2
+    second = await (await client.get("/projects.json?sort=name&page=2")).json()
+    assert len(second["projects"]) == 7
+    assert not {p["iri"] for p in second["projects"]} & {p["iri"] for p in first["projects"]}
+    newest = await (await client.get("/projects.json?sort=updated")).json()
+    assert newest["projects"][0]["name"] == "Project 25"
+    html = await (await client.get("/projects?sort=name")).text()
+    assert 'rel="next" href="/projects?sort=name&amp;page=2"' in html
+    assert (await client.get("/projects.json?sort=nonsense&page=x")).status == 200
