@@ -229,7 +229,7 @@ async def test_openapi_describes_every_route_from_the_models(api: Api) -> None:
     assert document["paths"]["/healthz"]["get"]["security"] == []
     page = await (await api.client.get("/docs", headers=api.admin)).text()
     assert "<code>/connectors/{name}/cursor</code>" in page
-    assert page.count("<tr>") == len(routes) + 1
+    assert page.count("<section ") == len(routes)
 
 
 async def test_created_at_uses_the_clock(api: Api) -> None:
