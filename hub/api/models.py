@@ -161,6 +161,7 @@ class ConnectorTypeView(BaseModel):
     name: str
     platform: str
     sync_mode: str
+    description: str = Field("", description="What the type reads, in one line.")
     config_schema: dict[str, Any]
     secret_fields: list[str]
 
