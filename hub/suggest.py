@@ -18,7 +18,7 @@ def nearest(value: str, choices: Iterable[str], *, n: int = 3, cutoff: float = 0
     """Up to ``n`` of ``choices`` closest to ``value`` (compared folded), best first."""
     by_fold: dict[str, str] = {}
     for choice in choices:
-        by_fold.setdefault(fold(choice), choice)
+        by_fold.setdefault(fold(choice), str(choice))
     return [by_fold[match] for match in difflib.get_close_matches(fold(value), list(by_fold), n=n, cutoff=cutoff)]
 
 

@@ -14,6 +14,7 @@ from aiohttp.typedefs import Middleware
 from hub import __version__
 from hub.api import connectors, ops, partners, tokens
 from hub.api.auth import Principal, authenticate, hash_token
+from hub.api.docs_page import complete
 from hub.api.keys import (
     BACKFILL,
     BOOTSTRAP_HASH,
@@ -37,6 +38,7 @@ from hub.api.problems import ApiError, Handler, error_middleware
 from hub.api.routing import ApiRoutes
 from hub.config import HubSettings
 from hub.connectors.base import Connector
+from hub.dump.http_doc import OPERATIONS as MOUNTED_OPERATIONS
 from hub.stream.state import PartnerSubscription
 
 __all__ = ["api_routes", "make_app", "openapi_document"]
@@ -165,11 +167,12 @@ def make_app(
     hub_metrics = metrics or HubMetrics()
     hub_metrics.watch_status(registry.status, router_lag)
     app[METRICS] = hub_metrics
-    app[OPENAPI] = openapi_document()
     routes.add_to(app.router)
     app.router.add_routes(list(extra_routes))
     public.update(route.resource.canonical for route in app.router.add_routes(list(public_routes)) if route.resource)
     if extra_setup is not None:
         extra_setup(app)
+    # Every route the app serves, the mounted ones too, is in the document and on /docs.
+    app[OPENAPI] = complete(openapi_document(), app.router.routes(), MOUNTED_OPERATIONS, routes.public_paths())
     app.cleanup_ctx.extend(cleanup)
     return app

@@ -129,7 +129,12 @@ async def _problems(request: web.Request, connector: type[Connector], config: Ma
     settings = request.app[SETTINGS].api
     # The validated dump includes defaults, so a default URL is checked as well as one sent.
     effective = validated.model_dump(mode="json")
-    refused = await check_config_urls(effective, settings.outbound_allow, resolver=request.app[RESOLVER])
+    refused = await check_config_urls(
+        effective,
+        settings.outbound_allow,
+        resolver=request.app[RESOLVER],
+        require_resolution=_bool_query(request, "resolve_check", default=True),
+    )
     return [FieldError(field=f"config.{key}", message=reason) for key, reason in sorted(refused.items())]
 
 
@@ -206,6 +211,13 @@ async def list_connectors(request: web.Request) -> web.StreamResponse:
     tag="connectors",
     body=ConnectorCreate,
     responses={201: ConnectorView},
+    query=[
+        QueryParam(
+            "resolve_check",
+            {"type": "boolean"},
+            "false: accept a URL whose host does not resolve yet (one that resolves is still checked).",
+        )
+    ],
 )
 async def create_connector(request: web.Request) -> web.StreamResponse:
     """Register a new connector; 409 when the name is taken."""
@@ -235,6 +247,13 @@ async def get_connector(request: web.Request) -> web.StreamResponse:
     tag="connectors",
     body=ConnectorPut,
     responses={200: ConnectorView, 201: ConnectorView},
+    query=[
+        QueryParam(
+            "resolve_check",
+            {"type": "boolean"},
+            "false: accept a URL whose host does not resolve yet (one that resolves is still checked).",
+        )
+    ],
 )
 async def put_connector(request: web.Request) -> web.StreamResponse:
     """Create or replace; secrets left out (or masked) keep their stored values."""
@@ -284,8 +303,8 @@ async def delete_connector(request: web.Request) -> web.StreamResponse:
     return web.Response(status=204)
 
 
-def _bool_query(request: web.Request, name: str) -> bool:
-    raw = request.query.get(name, "false").lower()
+def _bool_query(request: web.Request, name: str, *, default: bool = False) -> bool:
+    raw = request.query.get(name, str(default)).lower()
     if raw not in {"true", "false", "1", "0"}:
         raise ApiError(
             422,
@@ -470,6 +489,7 @@ async def list_types(request: web.Request) -> web.StreamResponse:
                     name=name,
                     platform=getattr(cls, "platform", name),
                     sync_mode=cls.sync_mode,
+                    description=(cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "",
                     config_schema=cls.config_model.model_json_schema(),
                     secret_fields=secret_fields(cls.config_model),
                 )
@@ -486,6 +506,13 @@ async def list_types(request: web.Request) -> web.StreamResponse:
     tag="connector-types",
     body=ConfigPayload,
     responses={200: ValidationReport},
+    query=[
+        QueryParam(
+            "resolve_check",
+            {"type": "boolean"},
+            "false: accept a URL whose host does not resolve yet (one that resolves is still checked).",
+        )
+    ],
 )
 async def validate_config(request: web.Request) -> web.StreamResponse:
     """Check a configuration against its type's schema and the outbound rules, without storing it."""

@@ -188,6 +188,7 @@ class ConnectorTypeView(BaseModel):
     name: str
     platform: str
     sync_mode: str
+    description: str = Field("", description="What the type reads, in one line.")
     config_schema: dict[str, Any]
     secret_fields: list[str]
 
@@ -215,10 +216,26 @@ class _Filters(_Body):
     entity_types: list[EntityType] = Field(
         default_factory=_projects, min_length=1, description="Entity topics the subscription reads."
     )
-    platforms: list[str] = Field(default_factory=list, max_length=100, description="Empty: every platform.")
-    countries: list[str] = Field(default_factory=list, max_length=300, description="ISO 3166-1 alpha-2 codes.")
-    science_types: list[str] = Field(default_factory=list, max_length=100)
-    keywords: list[str] = Field(default_factory=list, max_length=100)
+    platforms: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Platform slugs or names (zooniverse, EU-Citizen.Science); stored as slugs. Empty: every one.",
+    )
+    countries: list[str] = Field(
+        default_factory=list,
+        max_length=300,
+        description="ISO 3166-1 alpha-2 or alpha-3 codes, English names or PPSR labels (ES, ESP, Spain); stored "
+        "as PPSR's projectCountry label.",
+    )
+    science_types: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="PPSR projectScienceType labels or parts of them (Ecology); a whole label is stored as PPSR "
+        "writes it.",
+    )
+    keywords: list[str] = Field(
+        default_factory=list, max_length=100, description="Any word of a record's keywords, name or description."
+    )
 
 
 class SubscriptionPut(_Filters):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import html
+from typing import Any
 
 import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from hub.api.docs_page import render
 from hub.api.keys import METRICS, OPENAPI, READY_CHECK
 from hub.api.models import Health, Readiness
 from hub.api.routing import ApiRoutes, json_response
@@ -58,27 +59,13 @@ async def openapi(request: web.Request) -> web.StreamResponse:
 @routes.route(
     "GET",
     "/docs",
-    summary="A human page listing the operations",
+    summary="This API as a readable page (no token needed)",
     tag="operations",
     responses={200: None},
+    public=True,
     content_type="text/html",
 )
 async def docs(request: web.Request) -> web.StreamResponse:
-    """One HTML page: every operation with its method, path and summary, linking the full document."""
-    document = request.app[OPENAPI]
-    rows = []
-    for path, operations in document["paths"].items():
-        for method, operation in operations.items():
-            rows.append(
-                f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
-                f"<td>{html.escape(operation['summary'])}</td></tr>"
-            )
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>CitSci Hub API</title></head><body>"
-        "<h1>CitSci Hub API</h1><p>Every route but <code>/healthz</code> and <code>/readyz</code> needs "
-        "<code>Authorization: Bearer &lt;token&gt;</code>. Machine-readable: <a href='openapi.json'>openapi.json</a>"
-        " (OpenAPI 3.1).</p><table><tr><th>method</th><th>path</th><th>what</th></tr>"
-        + "".join(rows)
-        + "</table></body></html>"
-    )
-    return web.Response(text=page, content_type="text/html")
+    """Every operation with its parameters, body and responses, rendered here; nothing is fetched."""
+    document: dict[str, Any] = request.app[OPENAPI]
+    return web.Response(text=render(document), content_type="text/html")

@@ -66,13 +66,17 @@ def _allowed(host: str, address: IPAddress, allow: Iterable[str]) -> bool:
     return False
 
 
-async def check_url(url: str, allow: Sequence[str], *, resolver: Resolver | None = None) -> None:
+async def check_url(
+    url: str, allow: Sequence[str], *, resolver: Resolver | None = None, require_resolution: bool = True
+) -> None:
     """Refuse ``url`` unless every address it resolves to is public or allow-listed.
 
     Args:
         url: an http(s) URL.
         allow: host names, IP addresses or CIDR ranges that may be reached although internal.
         resolver: name resolution, for tests; the system's by default.
+        require_resolution: refuse a host that does not resolve now; False accepts it (a site whose DNS is not
+            up yet), while a host that does resolve is still checked address by address.
 
     Raises:
         OutboundRefusedError: the scheme is not http(s), the host does not resolve, or it resolves to an internal
@@ -89,7 +93,12 @@ async def check_url(url: str, allow: Sequence[str], *, resolver: Resolver | None
         try:
             resolved = await (resolver or _system_resolver)(host, port)
         except OSError as exc:
-            raise OutboundRefusedError(f"host {host!r} does not resolve: {exc}") from exc
+            if not require_resolution:
+                return
+            raise OutboundRefusedError(
+                f"host {host!r} does not resolve now ({exc}); for a site whose DNS is not up yet, register with "
+                "--no-resolve-check (API: ?resolve_check=false)"
+            ) from exc
         addresses = [ipaddress.ip_address(item.split("%", 1)[0]) for item in resolved]
     for address in addresses:
         reason = _why_internal(address)
@@ -110,13 +119,17 @@ def config_urls(config: Mapping[str, Any]) -> dict[str, str]:
 
 
 async def check_config_urls(
-    config: Mapping[str, Any], allow: Sequence[str], *, resolver: Resolver | None = None
+    config: Mapping[str, Any],
+    allow: Sequence[str],
+    *,
+    resolver: Resolver | None = None,
+    require_resolution: bool = True,
 ) -> dict[str, str]:
     """Check each URL of a connector config; returns ``{field: reason}`` for the refused ones."""
     refused = {}
     for key, url in config_urls(config).items():
         try:
-            await check_url(url, allow, resolver=resolver)
+            await check_url(url, allow, resolver=resolver, require_resolution=require_resolution)
         except OutboundRefusedError as exc:
             refused[key] = str(exc)
     return refused

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 
 import structlog
 from aiohttp import web
+from pydantic import ValidationError
 
 from hub.api.auth import Principal
-from hub.api.keys import BACKFILL, CLOCK, PRINCIPAL, REGISTRY, SETTINGS
+from hub.api.keys import BACKFILL, CLOCK, CONNECTOR_TYPES, PRINCIPAL, REGISTRY, SETTINGS
 from hub.api.models import (
     NAME_PATTERN,
     BackfillView,
@@ -21,6 +23,9 @@ from hub.api.models import (
 )
 from hub.api.problems import ApiError, FieldError, parse_body
 from hub.api.routing import ApiRoutes, json_response
+from hub.connectors.base import Connector
+from hub.connectors.registry import load_connector_types
+from hub.stream.filter_values import UnknownFilterValue, country_label, platform_slug, science_type
 from hub.stream.state import PartnerSubscription
 from hub.stream.topics import partner_topic
 
@@ -105,17 +110,53 @@ async def list_subscriptions(request: web.Request) -> web.StreamResponse:
     return json_response(SubscriptionList(subscriptions=views))
 
 
+def _known_platforms(request: web.Request) -> set[str]:
+    """Platform slugs the records can carry: those of the installed types and of the registered connectors."""
+    installed: Mapping[str, type[Connector]] = request.app[CONNECTOR_TYPES]
+    types = {**load_connector_types(), **installed}
+    known = {cls.platform for cls in types.values()}
+    for _, record in request.app[REGISTRY].connectors.items():
+        cls = types.get(record.type)
+        if cls is None:
+            continue
+        try:
+            known.add(cls.platform_of(cls.config_model.model_validate(record.config)))
+        except ValidationError:
+            continue  # a config stored by an older version: its platform is the type's, already known
+    return known
+
+
+def _canonical(
+    field: str, values: Sequence[str], canonical: Callable[[str], str], problems: list[FieldError]
+) -> list[str]:
+    """``values`` in the form the records carry, each unknown one a field error naming the nearest."""
+    result: list[str] = []
+    for index, value in enumerate(values):
+        try:
+            result.append(canonical(value))
+        except UnknownFilterValue as exc:
+            problems.append(FieldError(field=f"{field}.{index}", message=str(exc)))
+    return list(dict.fromkeys(result))
+
+
 async def _store(
     request: web.Request, partner: str, name: str, body: SubscriptionPut, existing: PartnerSubscription | None
 ) -> PartnerSubscription:
+    problems: list[FieldError] = []
+    known = _known_platforms(request)
+    platforms = _canonical("platforms", body.platforms, lambda value: platform_slug(value, known), problems)
+    countries = _canonical("countries", body.countries, country_label, problems)
+    science_types = _canonical("science_types", body.science_types, science_type, problems)
+    if problems:
+        raise ApiError(422, "unknown_filter_value", problems[0].message, problems)
     now = request.app[CLOCK]()
     sub = PartnerSubscription(
         partner=partner,
         name=name,
         entity_types=list(body.entity_types),
-        platforms=list(body.platforms),
-        countries=[c.upper() for c in body.countries],
-        science_types=list(body.science_types),
+        platforms=platforms,
+        countries=countries,
+        science_types=science_types,
         keywords=list(body.keywords),
         created_at=existing.created_at if existing else now,
         updated_at=now,

@@ -27,6 +27,17 @@ def _definition(path: Path) -> dict[str, Any]:
     return data
 
 
+_NO_RESOLVE_CHECK = click.option(
+    "--no-resolve-check",
+    is_flag=True,
+    help="Accept a URL whose host does not resolve yet (its DNS is not up); one that resolves is still checked.",
+)
+
+
+def _resolve_params(no_resolve_check: bool) -> dict[str, str] | None:
+    return {"resolve_check": "false"} if no_resolve_check else None
+
+
 @click.group()
 def connectors() -> None:
     """Register, inspect and run connectors (through the hub API)."""
@@ -50,26 +61,28 @@ def get(client: ApiClient, name: str) -> None:
 @connectors.command()
 @click.option("-f", "--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--name", help="Override the name in the file.")
+@_NO_RESOLVE_CHECK
 @pass_client
-def create(client: ApiClient, path: Path, name: str | None) -> None:
+def create(client: ApiClient, path: Path, name: str | None, no_resolve_check: bool) -> None:
     """Register a connector from a YAML file (see examples/connectors/)."""
     body = _definition(path)
     if name:
         body["name"] = name
     body.setdefault("name", path.stem)
-    echo_json(client.call("POST", "/connectors", body=body))
+    echo_json(client.call("POST", "/connectors", body=body, params=_resolve_params(no_resolve_check)))
 
 
 @connectors.command()
 @click.option("-f", "--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--name", help="Override the name in the file.")
+@_NO_RESOLVE_CHECK
 @pass_client
-def apply(client: ApiClient, path: Path, name: str | None) -> None:
+def apply(client: ApiClient, path: Path, name: str | None, no_resolve_check: bool) -> None:
     """Create or replace a connector from a YAML file (secrets left out keep their stored values)."""
     body = _definition(path)
     target = name or body.pop("name", None) or path.stem
     body.pop("name", None)
-    echo_json(client.call("PUT", f"/connectors/{target}", body=body))
+    echo_json(client.call("PUT", f"/connectors/{target}", body=body, params=_resolve_params(no_resolve_check)))
 
 
 @connectors.command()
@@ -160,10 +173,20 @@ def cursor(client: ApiClient, name: str, reset: bool) -> None:
 
 
 @connectors.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON, config schemas included.")
 @pass_client
-def types(client: ApiClient) -> None:
-    """List installed connector types and their config schemas."""
-    echo_json(client.call("GET", "/connector-types"))
+def types(client: ApiClient, as_json: bool) -> None:
+    """List installed connector types: name, what it reads and sync mode (--json adds the config schemas)."""
+    listing = client.call("GET", "/connector-types")
+    if as_json:
+        echo_json(listing)
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("type", "platform", "sync mode", "reads"):
+        table.add_column(column, overflow="fold")
+    for item in listing["types"]:
+        table.add_row(item["name"], item["platform"], item["sync_mode"], item.get("description", ""))
+    Console(width=160).print(table)
 
 
 @connectors.command()

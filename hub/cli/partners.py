@@ -39,10 +39,12 @@ def subscriptions(client: ApiClient, partner: str) -> None:
 @click.argument("partner")
 @click.argument("name")
 @click.option("--entity-type", "entity_types", multiple=True, default=("projects",), show_default=True)
-@click.option("--platform", "platforms", multiple=True, help="e.g. zooniverse; none: every platform.")
-@click.option("--country", "countries", multiple=True, help="ISO 3166-1 alpha-2 code.")
-@click.option("--science-type", "science_types", multiple=True)
-@click.option("--keyword", "keywords", multiple=True)
+@click.option(
+    "--platform", "platforms", multiple=True, help="Slug or name, e.g. zooniverse, EU-Citizen.Science; none: every one."
+)
+@click.option("--country", "countries", multiple=True, help="ISO 3166 code or name: ES, ESP or Spain.")
+@click.option("--science-type", "science_types", multiple=True, help="PPSR label or a part of one, e.g. Ecology.")
+@click.option("--keyword", "keywords", multiple=True, help="A word of a record's keywords, name or description.")
 @pass_client
 def subscribe(
     client: ApiClient,
@@ -54,7 +56,11 @@ def subscribe(
     science_types: tuple[str, ...],
     keywords: tuple[str, ...],
 ) -> None:
-    """Create or change the subscription NAME of PARTNER."""
+    """Create or change the subscription NAME of PARTNER.
+
+    Values are stored as the records carry them (a country as PPSR's label, a platform as its slug); an unknown
+    one is refused with the nearest known values.
+    """
     body = {
         "entity_types": list(entity_types),
         "platforms": list(platforms),

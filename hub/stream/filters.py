@@ -13,7 +13,9 @@ from typing import Any
 
 from hub.errors import SchemaError
 from hub.schema.iris import parse_iri
+from hub.stream.filter_values import UnknownFilterValue, country_label
 from hub.stream.state import PartnerSubscription
+from hub.suggest import fold
 
 __all__ = ["Facets", "facets_of", "matches"]
 
@@ -58,21 +60,30 @@ def facets_of(entity: str, iri: str, document: Mapping[str, Any]) -> Facets:
     )
 
 
+def _country_key(value: str) -> str:
+    """A subscription's country as the records carry it (lower-cased); one stored before codes were read as is."""
+    try:
+        return country_label(value).lower()
+    except UnknownFilterValue:
+        return value.lower()
+
+
 def matches(subscription: PartnerSubscription, facets: Facets) -> bool:
     """Whether the subscription selects a record with these facets.
 
-    Countries and platforms match exactly (case-insensitively); a science type matches when it is contained in
-    one of the record's (``"ecology"`` selects ``"Biological Sciences - Ecology And Evolution"``); a keyword
-    matches one of the record's keywords or a word sequence of its name or description.
+    Countries match PPSR's label (a subscription's ``ES`` or ``ESP`` is read as ``Spain``, for one stored before
+    the API stored labels); platforms match the IRI's slug ignoring case and punctuation; a science type matches
+    when it is contained in one of the record's (``"ecology"`` selects ``"Biological Sciences - Ecology"``); a
+    keyword matches one of the record's keywords or a word sequence of its name or description.
     """
     if subscription.entity_types and facets.entity not in subscription.entity_types:
         return False
-    if subscription.platforms and (facets.platform or "") not in {p.lower() for p in subscription.platforms}:
+    if subscription.platforms and fold(facets.platform or "") not in {fold(p) for p in subscription.platforms}:
         return False
-    if subscription.countries and not facets.countries & {c.lower() for c in subscription.countries}:
+    if subscription.countries and not facets.countries & {_country_key(c) for c in subscription.countries}:
         return False
     if subscription.science_types and not any(
-        wanted.lower() in have for wanted in subscription.science_types for have in facets.science_types
+        fold(wanted) in fold(have) for wanted in subscription.science_types for have in facets.science_types
     ):
         return False
     return not subscription.keywords or any(

@@ -101,3 +101,32 @@ def test_partner_subscribes_with_a_partner_token(served: LiveApi) -> None:
     code, out = _hub(served, "partners", "unsubscribe", "ecsa", "zoo", token=token)
     assert code == 0
     assert served.registry.partners.get("ecsa/zoo") is None
+
+
+def test_types_is_a_table_unless_json_is_asked(served: LiveApi) -> None:
+    """`hub connectors types` prints one line per type (name, platform, sync mode, what it reads); --json the API's."""
+    code, out = _hub(served, "connectors", "types")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0].split() == ["type", "platform", "sync", "mode", "reads"]
+    rows = {line.split()[0]: line.split() for line in lines[1:] if line.strip()}
+    assert set(rows) == {"fake", "other"}
+    assert rows["fake"][1:3] == ["fake", "snapshot"]
+    assert "{" not in out
+    code, out = _hub(served, "connectors", "types", "--json")
+    assert code == 0, out
+    assert [t["name"] for t in json.loads(out)["types"]] == ["fake", "other"]
+    assert "config_schema" in json.loads(out)["types"][0]
+
+
+def test_create_without_the_resolve_check(served: LiveApi, tmp_path: Path) -> None:
+    """--no-resolve-check registers a connector whose host has no DNS yet."""
+    definition = tmp_path / "later.yaml"
+    config = {"base_url": "https://not-up-yet.example/", "token": SECRET}
+    definition.write_text(yaml.safe_dump({"name": "later", "type": "fake", "config": config}))
+    code, out = _hub(served, "connectors", "create", "-f", str(definition))
+    assert code == 1
+    assert "does not resolve now" in out
+    code, out = _hub(served, "connectors", "create", "-f", str(definition), "--no-resolve-check")
+    assert code == 0, out
+    assert json.loads(out)["name"] == "later"

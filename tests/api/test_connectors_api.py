@@ -479,3 +479,20 @@ async def test_put_keeps_the_paused_state_unless_told(api: Api) -> None:
     assert api.registry.connectors.get("zoo-main").paused  # type: ignore[union-attr]
     await api.client.put("/connectors/zoo-main", json={**body, "paused": False}, headers=api.admin)
     assert not api.registry.connectors.get("zoo-main").paused  # type: ignore[union-attr]
+
+
+async def test_a_host_that_does_not_resolve_now_can_be_registered_when_asked(api: Api) -> None:
+    """A host without DNS is refused saying it does not resolve *now*; resolve_check=false accepts it, and a host
+    that resolves to an internal address is still refused."""
+    body = connector_body("later", base_url="https://not-up-yet.example/api/")
+    response = await api.client.post("/connectors", json=body, headers=api.admin)
+    assert response.status == 422
+    message = (await response.json())["fields"][0]["message"]
+    assert "does not resolve now" in message
+    assert "--no-resolve-check" in message
+    response = await api.client.post("/connectors?resolve_check=false", json=body, headers=api.admin)
+    assert response.status == 201, await response.text()
+    internal = connector_body("internal", base_url="https://api.internal.example/")
+    response = await api.client.post("/connectors?resolve_check=false", json=internal, headers=api.admin)
+    assert response.status == 422
+    assert "a private address" in (await response.json())["fields"][0]["message"]

@@ -19,7 +19,9 @@ async def test_partner_manages_its_own_subscriptions(api: Api) -> None:
     assert response.status == 201, await response.text()
     created = await response.json()
     assert created["topics"] == ["ccs.partner.ecsa.projects.v1"]
-    assert created["countries"] == ["GB"]
+    assert created["countries"] == [
+        "United Kingdom of Great Britain and Northern Ireland (the)"
+    ]  # stored as PPSR labels
     assert created["backfill"] is None
     stored = api.registry.partners.get("ecsa/zoo-projects")
     assert stored is not None
@@ -227,10 +229,32 @@ async def test_openapi_describes_every_route_from_the_models(api: Api) -> None:
     assert document["paths"]["/healthz"]["get"]["security"] == []
     page = await (await api.client.get("/docs", headers=api.admin)).text()
     assert "<code>/connectors/{name}/cursor</code>" in page
-    assert page.count("<tr>") == len(routes) + 1
+    assert page.count("<section ") == len(routes)
 
 
 async def test_created_at_uses_the_clock(api: Api) -> None:
     """Subscriptions are stamped with the app's clock."""
     response = await api.client.post("/partners/p1/subscriptions", json=SUBSCRIPTION, headers=api.admin)
     assert (await response.json())["created_at"] == NOW.isoformat().replace("+00:00", "Z")
+
+
+async def test_subscription_filters_are_stored_as_the_records_carry_them(api: Api) -> None:
+    """ES, ESP and Spain store one PPSR label; a display name stores the platform slug; typos are refused."""
+    body = {"countries": ["ES", "ESP", "Spain"], "platforms": ["EU-Citizen.Science"], "science_types": ["ecology"]}
+    response = await api.client.put("/partners/ecsa/subscriptions/spain", json=body, headers=api.admin)
+    assert response.status == 201, await response.text()
+    stored = await response.json()
+    assert stored["countries"] == ["Spain"]
+    assert stored["platforms"] == ["eu-citizen-science"]
+    assert stored["science_types"] == ["ecology"]
+    body = {"countries": ["Spain", "Spian"], "platforms": ["zoonivers"], "science_types": ["astronomy"]}
+    response = await api.client.put("/partners/ecsa/subscriptions/typos", json=body, headers=api.admin)
+    assert response.status == 422
+    problem = await response.json()
+    assert problem["error"] == "unknown_filter_value"
+    fields = {f["field"]: f["message"] for f in problem["fields"]}
+    assert set(fields) == {"countries.1", "platforms.0", "science_types.0"}
+    assert "did you mean 'Spain'" in fields["countries.1"]
+    assert "did you mean 'zooniverse'" in fields["platforms.0"]
+    assert "Astronomical And Space Sciences" in fields["science_types.0"]
+    assert api.registry.partners.get("ecsa/typos") is None

@@ -1,0 +1,1 @@
+"""``hub demo``: local replays of recorded platform responses, registered, synced and shown, all offline."""
