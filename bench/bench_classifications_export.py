@@ -5,7 +5,10 @@ file (streamed, so generating costs no memory either), serves it from a local ai
 connector's ``fetch`` and ``map`` over every row: HTTP streaming, incremental CSV splitting, JSON cells, scrubbing,
 pseudonymisation and the Contribution model. It prints rows per second, the peak resident memory during the run
 (sampled from /proc, with the process high-water mark beside it), and, as a baseline from the same run, how fast
-plain ``csv.reader`` reads the same file. Memory is flat when the peak does not grow with the row count.
+plain ``csv.reader`` reads the same file (best of three reads, one before and two after the mapping run, so that
+a burst of load from other processes does not set the baseline), with the ratio of the two; the target is a ratio of
+at least 0.40. The same figures per CPU second of this process are printed beside the wall-clock ones: on a
+shared machine they move far less with what else runs. Memory is flat when the peak does not grow with the rows.
 
     .venv/bin/python bench/bench_classifications_export.py            # 100k and 1M rows
     .venv/bin/python bench/bench_classifications_export.py 20000 200000
@@ -21,6 +24,7 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -125,16 +129,34 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def baseline_rows_per_s(path: Path) -> float:
+TARGET_RATIO = 0.40
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Rows per wall-clock second and per CPU second of this process."""
+
+    wall: float
+    cpu: float
+
+    def best(self, other: Rates) -> Rates:
+        """The faster of two measurements of the same work, figure by figure."""
+        return Rates(max(self.wall, other.wall), max(self.cpu, other.cpu))
+
+
+def baseline_rates(path: Path) -> Rates:
     """How fast plain csv.reader reads the file: the floor no mapping can beat."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with path.open(newline="", encoding="utf-8") as f:
         count = sum(1 for _ in csv.reader(f)) - 1
-    return count / (time.perf_counter() - start)
+    return Rates(count / (time.perf_counter() - start), count / (time.process_time() - cpu))
 
 
-async def stream_through_mapping(path: Path) -> tuple[int, int, float, float]:
-    """Serve ``path`` and run fetch + map over it; returns (rows, contributions, seconds, peak RSS MB sampled)."""
+async def stream_through_mapping(path: Path) -> tuple[int, int, float, float, float]:
+    """Serve ``path`` and run fetch + map; returns (rows, contributions, seconds, CPU seconds, peak RSS MB sampled).
+
+    The file is served from this process, so the CPU seconds include aiohttp's serving and reading of it.
+    """
     app = web.Application()
 
     async def export(_request: web.Request) -> web.FileResponse:
@@ -155,38 +177,48 @@ async def stream_through_mapping(path: Path) -> tuple[int, int, float, float]:
             )
             pseudonymiser = Pseudonymiser(SecretStr("benchmark-secret-0123456789"))
             connector = ZooniverseExportConnector(config, http=HttpClient(session), pseudonymiser=pseudonymiser)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             async for batch in connector.fetch(None):
                 for record in batch.records:
                     rows += 1
                     contributions += len(connector.map(record))
                 peak = max(peak, rss_mb())
-            seconds = time.perf_counter() - start
+            seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     finally:
         await runner.cleanup()
-    return rows, contributions, seconds, peak
+    return rows, contributions, seconds, cpu_seconds, peak
 
 
 def main(sizes: tuple[int, ...]) -> None:
     print(
-        f"{'rows':>10} {'file MB':>8} {'rows/s':>9} {'csv-only rows/s':>16} {'ratio':>6} "
+        f"{'rows':>10} {'file MB':>8} {'rows/s':>9} {'csv-only rows/s':>16} {'ratio':>6}   "
+        f"{'rows/CPU-s':>10} {'csv-only':>9} {'ratio':>6}   "
         f"{'peak RSS MB':>12} {'RSS before':>11} {'high-water MB':>14}"
     )
+    ratios: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         for size in sizes:
             path = Path(tmp) / f"export-{size}.csv"
             file_mb = write_export(path, size) / 1e6
-            baseline = baseline_rows_per_s(path)
+            baseline = baseline_rates(path)
             before = rss_mb()
-            rows, contributions, seconds, peak = asyncio.run(stream_through_mapping(path))
+            rows, contributions, seconds, cpu_seconds, peak = asyncio.run(stream_through_mapping(path))
             if not rows == contributions == size:
                 raise SystemExit(f"expected {size} rows and contributions, got {rows} and {contributions}")
-            rate = rows / seconds
+            baseline = baseline.best(baseline_rates(path)).best(baseline_rates(path))
+            rate = Rates(rows / seconds, rows / cpu_seconds)
+            ratio = rate.wall / baseline.wall
+            ratios.append(ratio)
             print(
-                f"{size:>10,} {file_mb:>8.0f} {rate:>9,.0f} {baseline:>16,.0f} {rate / baseline:>6.3f} "
+                f"{size:>10,} {file_mb:>8.0f} {rate.wall:>9,.0f} {baseline.wall:>16,.0f} {ratio:>6.3f}   "
+                f"{rate.cpu:>10,.0f} {baseline.cpu:>9,.0f} {rate.cpu / baseline.cpu:>6.3f}   "
                 f"{peak:>12.1f} {before:>11.1f} {peak_rss_mb():>14.1f}"
             )
             path.unlink()
+    verdict = "met" if min(ratios) >= TARGET_RATIO else "not met"
+    print(
+        f"target: connector + mapping at >= {TARGET_RATIO:.2f} of csv-only rows/s: {verdict} (lowest {min(ratios):.3f})"
+    )
 
 
 if __name__ == "__main__":

@@ -106,6 +106,10 @@ class RememberedAgents:
         """The contributor IRI of one logged-out session on ``platform``."""
         return self._pseudonymiser.session_agent_iri(platform, session_id)
 
+    def cached(self) -> int:
+        """How many user ids are remembered now (never more than ``maxsize``)."""
+        return self._agent_iri.cache_info().currsize
+
 
 def _agent(pseudonymiser: Pseudonymiser | None, user_id: object, metadata: object, logged_out: LoggedOut) -> str | None:
     if pseudonymiser is None:

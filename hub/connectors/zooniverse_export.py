@@ -16,24 +16,16 @@ import codecs
 import csv
 import io
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from functools import cached_property
 from typing import Any, ClassVar, Literal
 
 import orjson
 from pydantic import Field, SecretStr
 from typing_extensions import override
 
-from hub.connectors._http import ConditionalCache, HttpClient
+from hub.connectors._http import ConditionalCache
 from hub.connectors._portal import FlaggedContribution
-from hub.connectors.base import (
-    Batch,
-    Clock,
-    Connector,
-    ConnectorConfig,
-    Pseudonymiser,
-    RawRecord,
-    unparsed_payload,
-    utc_now,
-)
+from hub.connectors.base import Batch, Connector, ConnectorConfig, Pseudonymiser, RawRecord, unparsed_payload
 from hub.connectors.cursor import decode_cursor, encode_cursor
 from hub.connectors.zooniverse import PLATFORM
 from hub.connectors.zooniverse_classification import (
@@ -123,16 +115,10 @@ class ZooniverseExportConnector(Connector):
 
     config: ZooniverseExportConfig
 
-    def __init__(
-        self,
-        config: ConnectorConfig,
-        *,
-        http: HttpClient,
-        pseudonymiser: Pseudonymiser | None = None,
-        clock: Clock = utc_now,
-    ) -> None:
-        super().__init__(config, http=http, pseudonymiser=pseudonymiser, clock=clock)
-        self.pseudonymiser = RememberedAgents(pseudonymiser) if pseudonymiser is not None else None
+    @cached_property
+    def _agents(self) -> Pseudonymiser | None:
+        """The pseudonymiser, remembering recent user ids' agent IRIs (see :class:`RememberedAgents`)."""
+        return RememberedAgents(self.pseudonymiser) if self.pseudonymiser is not None else None
 
     @override
     async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
@@ -196,7 +182,7 @@ class ZooniverseExportConnector(Connector):
             return RawRecord(PLATFORM, "classification", native_id, unparsed_payload(first[:40], reason), url)
         cells = dict(zip(EXPORT_COLUMNS, row, strict=True))
         try:
-            payload = scrub_export_row(cells, pseudonymiser=self.pseudonymiser, logged_out=self.config.logged_out)
+            payload = scrub_export_row(cells, pseudonymiser=self._agents, logged_out=self.config.logged_out)
         except ValueError as exc:
             # Keep the non-personal columns for whoever reads the dead letter, never the personal ones.
             kept = {k: v for k, v in cells.items() if k not in _PERSONAL_COLUMNS}

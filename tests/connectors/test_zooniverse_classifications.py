@@ -11,7 +11,7 @@ import pytest
 
 from hub.connectors import RawRecord
 from hub.connectors._portal import FlaggedContribution
-from hub.connectors.zooniverse_classification import raw_record_from_event
+from hub.connectors.zooniverse_classification import RememberedAgents, raw_record_from_event
 from hub.connectors.zooniverse_classifications import (
     ZooniverseClassificationsConfig,
     ZooniverseClassificationsConnector,
@@ -278,3 +278,12 @@ def test_splitter_refuses_a_record_longer_than_its_limit():
     assert splitter.feed("a,b\n") == "a,b\n"
     with pytest.raises(ValueError, match="runs over 50 characters"):
         splitter.feed('1,"open\n' + "x,y\n" * 20)
+
+
+def test_remembered_agents_answer_as_the_pseudonymiser_within_a_bounded_memory():
+    """The export's agent cache gives the pseudonymiser's own IRIs, and keeps no more user ids than its bound."""
+    agents = RememberedAgents(PSEUDONYMISER, maxsize=2)
+    for user in ("1", "2", "3", "1"):
+        assert agents.agent_iri("zooniverse", user) == PSEUDONYMISER.agent_iri("zooniverse", user)
+    assert agents.session_agent_iri("zooniverse", "ab" * 32) == PSEUDONYMISER.session_agent_iri("zooniverse", "ab" * 32)
+    assert agents.cached() == 2
