@@ -166,3 +166,17 @@ async def test_about_shows_the_latest_dump_and_its_citation(aiohttp_client: Any,
     html = await (await client.get("/about")).text()
     assert "How to cite" in html
     assert 'href="/dump/latest/hub.nq.gz"' in html
+
+
+async def test_portal_errors_are_pages_for_people_and_json_for_programs(portal: TestClient[Any, Any]) -> None:
+    await sign_in(portal)
+    page = await portal.get("/console/connectors/nope", headers=HTML)
+    assert page.status == 404
+    assert "<h1>Not found</h1>" in await page.text()
+    stale = await portal.post("/console/connectors/nope/pause", data={"csrf": "stale"}, headers=HTML)
+    assert stale.status == 403
+    assert "CSRF" in await stale.text()
+    program = await portal.get("/console/connectors/nope")
+    assert program.content_type == "application/json"
+    api = await portal.get("/connectors/nope", headers=HTML)
+    assert api.content_type == "application/json"  # the API's own routes keep their JSON errors
