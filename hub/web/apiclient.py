@@ -13,6 +13,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
+from hub.api.problems import ApiError
 from hub.web.security import SESSION_COOKIE, SESSIONS
 
 __all__ = ["ApiAnswer", "api_call", "own_base_url"]
@@ -42,7 +43,7 @@ def own_base_url(request: web.Request) -> str:
     """The address this server is listening on, from the socket the request came in on."""
     sockname = request.transport.get_extra_info("sockname") if request.transport is not None else None
     if not sockname:
-        raise web.HTTPServiceUnavailable(text="the console cannot reach the API: no listening socket")
+        raise ApiError(503, "unavailable", "the console cannot reach the API: no listening socket")
     host, port = sockname[0], sockname[1]
     if ":" in host:
         host = f"[{host}]"

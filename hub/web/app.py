@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
+import orjson
 import xstatic.pkg.leaflet as leaflet
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -21,6 +22,7 @@ from hub.web.apiclient import client_context
 from hub.web.index import DirectoryIndex
 from hub.web.keys import INDEX, WEB_SETTINGS
 from hub.web.operations import DEAD_LETTERS, DeadLetters
+from hub.web.render import page
 from hub.web.security import SESSIONS, Handler, Sessions, security_headers
 from hub.web.settings import WebSettings
 
@@ -73,16 +75,36 @@ def _tile_origin(tile_url: str) -> str | None:
     return f"{scheme}://{host}"
 
 
+def _portal_route(request: web.Request) -> bool:
+    handler = getattr(request.match_info.route, "handler", None)
+    return getattr(handler, "__module__", "").startswith("hub.web.")
+
+
 def middlewares(web_settings: WebSettings) -> list[Middleware]:
-    """The portal's middleware, outermost on the app: security headers, and the SPARQL page for browsers."""
+    """The portal's middleware, outermost on the app: security headers, HTML errors, the SPARQL page."""
 
     @web.middleware
-    async def sparql_for_browsers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def portal_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
         if sparql_page.browser_wants_page(request) and INDEX in request.app:
             return await sparql_page.sparql_page(request)
-        return await handler(request)
+        response = await handler(request)
+        # The API's error middleware answers JSON; a person on a portal page gets the same error as a page.
+        if (
+            response.status >= 400
+            and _portal_route(request)
+            and response.content_type == "application/json"
+            and "text/html" in request.headers.get("Accept", "")
+            and isinstance(response, web.Response)
+            and response.body is not None
+        ):
+            try:
+                detail = str(orjson.loads(bytes(response.body)).get("detail", ""))  # type: ignore[arg-type]
+            except (orjson.JSONDecodeError, AttributeError):
+                detail = ""
+            return page(request, "error.html", {"status": response.status, "detail": detail}, status=response.status)
+        return response
 
-    return [security_headers(_tile_origin(web_settings.tile_url)), sparql_for_browsers]
+    return [security_headers(_tile_origin(web_settings.tile_url)), portal_pages]
 
 
 def setup(

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from hub.api.auth import Principal
 from hub.api.keys import REGISTRY
+from hub.api.problems import ApiError
 from hub.errors import HubError
 from hub.web.apiclient import api_call
 from hub.web.forms import config_from_form, form_fields
@@ -39,7 +40,7 @@ def _operator(request: web.Request) -> Principal:
     if principal is None:
         raise web.HTTPSeeOther("/login?next=" + quote(request.path_qs, safe=""))
     if not (principal.admin or principal.operator):
-        raise web.HTTPForbidden(text="the console needs an operator or admin token")
+        raise ApiError(403, "forbidden", "the console needs an operator or admin token")
     return principal
 
 
@@ -80,7 +81,7 @@ async def console(request: web.Request) -> web.Response:
 async def _connector(request: web.Request, name: str) -> dict[str, Any]:
     answer = await api_call(request, "GET", f"/connectors/{quote(name, safe='')}")
     if not answer.ok:
-        raise web.HTTPNotFound(text=answer.detail)
+        raise ApiError(404, "not_found", answer.detail)
     body: dict[str, Any] = answer.body
     return body
 
@@ -164,7 +165,7 @@ async def replay(request: web.Request) -> web.StreamResponse:
     record = request.app[REGISTRY].connectors.get(name)
     dead = request.app.get(DEAD_LETTERS)
     if record is None or not principal.can_operate(record.name, record.type) or dead is None:
-        raise web.HTTPNotFound(text=f"no connector {name!r} with dead letters here")
+        raise ApiError(404, "not_found", f"no connector {name!r} with dead letters here")
     form = await request.post()
     try:
         count, summary = await dead.replay(record, [str(v) for v in form.getall("id", [])])
@@ -216,7 +217,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
     kind = (await _types(request)).get(request.match_info["type"])
     if kind is None:
-        raise web.HTTPNotFound(text="unknown connector type")
+        raise ApiError(404, "not_found", "unknown connector type")
     form = {k: str(v) for k, v in (await request.post()).items()}
     fields = form_fields(kind["config_schema"])
     config, unreadable = config_from_form(fields, form)

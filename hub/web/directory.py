@@ -54,7 +54,7 @@ def _query(request: web.Request) -> SearchQuery:
     )
 
 
-def _params(query: SearchQuery, **change: Any) -> list[tuple[str, str]]:
+def _params(query: SearchQuery) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if query.text:
         pairs.append(("q", query.text))

@@ -114,13 +114,13 @@ async def check_csrf(request: web.Request) -> None:
     """Refuse a form POST whose ``csrf`` field does not match the visitor's cookie.
 
     Raises:
-        web.HTTPForbidden: missing or wrong token.
+        ApiError: 403, missing or wrong token.
     """
     form = await request.post()
     sent = str(form.get("csrf", ""))
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not sent or not cookie or not hmac.compare_digest(sent, cookie):
-        raise web.HTTPForbidden(text="the form's CSRF token is missing or stale: reload the page and send it again")
+        raise ApiError(403, "csrf", "the form's CSRF token is missing or stale: reload the page and send it again")
 
 
 def _csp(tile_origin: str | None) -> str:

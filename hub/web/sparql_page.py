@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import orjson
 from aiohttp import web
 
+from hub.api.problems import ApiError
 from hub.dump.http import SPARQL
 from hub.errors import QueryRefusedError
 from hub.web.render import page
@@ -93,12 +94,12 @@ async def download(request: web.Request) -> web.Response:
     """The page's query results as a CSV or JSON file, for a signed-in analyst."""
     principal = web_principal(request)
     if principal is None or not (principal.admin or principal.analyst):
-        raise web.HTTPForbidden(text="SPARQL results need an analyst or admin sign-in")
+        raise ApiError(403, "forbidden", "SPARQL results need an analyst or admin sign-in")
     fmt = request.match_info["fmt"]
     try:
         answer = await request.app[SPARQL].run(request.query.get("query", ""), format_param=fmt)
     except QueryRefusedError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from exc
+        raise ApiError(400, f"query_{exc.reason}", str(exc)) from exc
     return web.Response(
         body=answer.body,
         content_type=answer.media_type,

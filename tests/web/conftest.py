@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,8 +97,8 @@ def sample_index() -> DirectoryIndex:
     return index
 
 
-def build_app(index: DirectoryIndex) -> web.Application:
-    settings = HubSettings(api=ApiSettings(admin_token=SecretStr(ADMIN_TOKEN)))
+def build_app(index: DirectoryIndex, state_dir: Path | None = None) -> web.Application:
+    settings = HubSettings(api=ApiSettings(admin_token=SecretStr(ADMIN_TOKEN)), state_dir=state_dir or Path("unused"))
     web_settings = WebSettings(tile_url="")
 
     def setup(app: web.Application) -> None:
@@ -117,8 +118,10 @@ def build_app(index: DirectoryIndex) -> web.Application:
 
 
 @pytest.fixture
-async def portal(aiohttp_client: Callable[[web.Application], Awaitable[TestClient[Any, Any]]]) -> TestClient[Any, Any]:
-    return await aiohttp_client(build_app(sample_index()))
+async def portal(
+    aiohttp_client: Callable[[web.Application], Awaitable[TestClient[Any, Any]]], tmp_path: Path
+) -> TestClient[Any, Any]:
+    return await aiohttp_client(build_app(sample_index(), tmp_path / "state"))
 
 
 def csrf_of(html: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -150,3 +151,32 @@ async def test_sort_and_paging(aiohttp_client: Any) -> None:
     html = await (await client.get("/projects?sort=name")).text()
     assert 'rel="next" href="/projects?sort=name&amp;page=2"' in html
     assert (await client.get("/projects.json?sort=nonsense&page=x")).status == 200
+
+
+async def test_about_shows_the_latest_dump_and_its_citation(aiohttp_client: Any, tmp_path: Path) -> None:
+    from hub.dump.files import write_dump
+    from hub.dump.store import HubStore
+    from tests.web.conftest import build_app, sample_index
+
+    summary = write_dump(HubStore(None), tmp_path / "state" / "dump" / "files")
+    client = await aiohttp_client(build_app(sample_index(), tmp_path / "state"))
+    about = await (await client.get("/about.json")).json()
+    assert about["manifest"]["dumpId"] == summary.dump_id
+    assert about["citation"].startswith("CitSci Hub contributors")
+    html = await (await client.get("/about")).text()
+    assert "How to cite" in html
+    assert 'href="/dump/latest/hub.nq.gz"' in html
+
+
+async def test_portal_errors_are_pages_for_people_and_json_for_programs(portal: TestClient[Any, Any]) -> None:
+    await sign_in(portal)
+    page = await portal.get("/console/connectors/nope", headers=HTML)
+    assert page.status == 404
+    assert "<h1>Not found</h1>" in await page.text()
+    stale = await portal.post("/console/connectors/nope/pause", data={"csrf": "stale"}, headers=HTML)
+    assert stale.status == 403
+    assert "CSRF" in await stale.text()
+    program = await portal.get("/console/connectors/nope")
+    assert program.content_type == "application/json"
+    api = await portal.get("/connectors/nope", headers=HTML)
+    assert api.content_type == "application/json"  # the API's own routes keep their JSON errors
