@@ -1,5 +1,6 @@
 # The two commands a new machine needs (Python 3.11+, Java 17+ and Maven on PATH):
 #   make run   - virtual environment, install, fetch Apache Kafka from Maven Central, `hub up`
+#   make demo  - the same, with connectors to local replays of six platforms, synced, offline
 #   make test  - virtual environment, install, fetch Apache Kafka (and Debian's chromium when apt can), ruff,
 #                mypy --strict, the whole test suite
 PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
@@ -8,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install kafka browser lint typecheck pytest bench clean
+.PHONY: run demo test install kafka browser lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ is required (python3.11, python3.12, python3.13 or python3)"; exit 1; }
@@ -24,6 +25,10 @@ kafka: install
 
 run: kafka
 	$(BIN)/hub up
+
+# The hub over local replays of recorded platform responses: registered, synced, and where to look.
+demo: kafka
+	$(BIN)/hub demo
 
 lint: install
 	$(BIN)/ruff check .

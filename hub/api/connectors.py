@@ -135,7 +135,11 @@ async def _problems(request: web.Request, connector: type[Connector], config: Ma
         resolver=request.app[RESOLVER],
         require_resolution=_bool_query(request, "resolve_check", default=True),
     )
-    return [FieldError(field=f"config.{key}", message=reason) for key, reason in sorted(refused.items())]
+    hint = "; for a site whose DNS is not up yet, register with --no-resolve-check (API: ?resolve_check=false)"
+    return [
+        FieldError(field=f"config.{key}", message=reason + (hint if "does not resolve now" in reason else ""))
+        for key, reason in sorted(refused.items())
+    ]
 
 
 async def _store(

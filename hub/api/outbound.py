@@ -95,10 +95,7 @@ async def check_url(
         except OSError as exc:
             if not require_resolution:
                 return
-            raise OutboundRefusedError(
-                f"host {host!r} does not resolve now ({exc}); for a site whose DNS is not up yet, register with "
-                "--no-resolve-check (API: ?resolve_check=false)"
-            ) from exc
+            raise OutboundRefusedError(f"host {host!r} does not resolve now ({exc})") from exc
         addresses = [ipaddress.ip_address(item.split("%", 1)[0]) for item in resolved]
     for address in addresses:
         reason = _why_internal(address)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hub.cli._root import main
 from hub.cli.api import api
 from hub.cli.connectors import connectors
+from hub.cli.demo import demo
 from hub.cli.dlq import dlq
 from hub.cli.dump import dump
 from hub.cli.kafka import kafka
@@ -23,6 +24,7 @@ from hub.cli.worker import worker
 main.add_command(version)
 main.add_command(kafka)
 main.add_command(up)
+main.add_command(demo)
 main.add_command(worker)
 main.add_command(connectors)
 main.add_command(partners)

@@ -9,6 +9,7 @@ page, as the finder decides), Science Near Me's opportunities (page_index from 0
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 from aiohttp import web
 
 __all__ = ["DEMO_CONNECTORS", "DemoConnector", "replay_app"]
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 _FINDER_PAGE = 3
 
@@ -28,7 +31,7 @@ def _json(platform: str, name: str) -> Any:
     return json.loads(_recording(platform, name).decode("utf-8-sig"))
 
 
-def _static(platform: str, name: str, content_type: str) -> web.RequestHandler:
+def _static(platform: str, name: str, content_type: str) -> Handler:
     body = _recording(platform, name)
 
     async def handler(request: web.Request) -> web.Response:
@@ -37,7 +40,7 @@ def _static(platform: str, name: str, content_type: str) -> web.RequestHandler:
     return handler
 
 
-def _finder() -> web.RequestHandler:
+def _finder() -> Handler:
     listing = _json("scistarter", "finder_projects.json")
 
     async def handler(request: web.Request) -> web.Response:
@@ -48,7 +51,7 @@ def _finder() -> web.RequestHandler:
     return handler
 
 
-def _opportunities() -> web.RequestHandler:
+def _opportunities() -> Handler:
     listing = _json("scistarter", "sciencenearme_opportunities.json")
 
     async def handler(request: web.Request) -> web.Response:
@@ -59,7 +62,7 @@ def _opportunities() -> web.RequestHandler:
     return handler
 
 
-def _project_search() -> web.RequestHandler:
+def _project_search() -> Handler:
     search = _json("biocollect", "ws_project_search.json")
 
     async def handler(request: web.Request) -> web.Response:
@@ -107,7 +110,13 @@ class DemoConnector:
 
 
 DEMO_CONNECTORS = (
-    DemoConnector("demo-eucs", "eu-citizen-science", "eu-citizen-science", {"base_url": "{replay}/eucs/"}),
+    # The replay stands in for the portal's public site too, which the hub checks before each run.
+    DemoConnector(
+        "demo-eucs",
+        "eu-citizen-science",
+        "eu-citizen-science",
+        {"base_url": "{replay}/eucs/", "public_site": "{replay}/eucs/"},
+    ),
     DemoConnector(
         "demo-citizenscience-gov", "citizenscience-gov", "citizenscience-gov", {"base_url": "{replay}/csgov/"}
     ),

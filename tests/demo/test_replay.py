@@ -9,6 +9,7 @@ import pytest
 from hub.connectors.registry import load_connector_types
 from hub.demo.replay import DEMO_CONNECTORS, DemoConnector, replay_app
 from hub.errors import SkippableRecordError
+from hub.schema import HubModel
 from hub.schema.iris import parse_iri
 from tests.connectors.portal_replay import collect, http_client
 
@@ -23,7 +24,7 @@ async def test_each_demo_connector_syncs_projects_from_the_replay(aiohttp_server
     async with http_client() as http:
         connector = cls(config, http=http)
         batches = await collect(connector)
-    models = []
+    models: list[HubModel] = []
     for record in (r for batch in batches for r in batch.records):
         try:
             models.extend(connector.map(record))
