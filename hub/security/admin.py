@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -22,6 +23,9 @@ __all__ = ["AsyncAdmin"]
 
 K = TypeVar("K")
 
+# librdkafka logs through this stdlib logger (and so the hub's logging) instead of writing to stderr itself.
+_LIBRDKAFKA_LOG = logging.getLogger("hub.security.librdkafka")
+
 
 class AsyncAdmin:
     """A confluent-kafka ``AdminClient`` whose answers are awaited.
@@ -34,7 +38,8 @@ class AsyncAdmin:
     def __init__(self, clients: KafkaClients, *, request_timeout_s: float = 30.0) -> None:
         self._bootstrap = clients.bootstrap
         self._timeout = request_timeout_s
-        config = {k: v for k, v in confluent_config(clients).items() if v is not None}
+        config: dict[str, Any] = {k: v for k, v in confluent_config(clients).items() if v is not None}
+        config["logger"] = _LIBRDKAFKA_LOG
         self.client = AdminClient(config)
 
     @property

@@ -23,6 +23,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
     AclBinding,
     AclBindingFilter,
@@ -35,7 +36,6 @@ from confluent_kafka.admin import (
     UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
-from confluent_kafka.error import KafkaError, KafkaException
 from pydantic import SecretStr
 
 from hub.config import HubSettings, StreamSettings
@@ -250,12 +250,13 @@ class PartnerUsers:
 
     @staticmethod
     def _principal_filter(grant: PartnerGrant) -> AclBindingFilter:
+        # None matches any resource name and any host (the stubs type them as str, the API documents None).
         return AclBindingFilter(
             ResourceType.ANY,
-            None,
+            None,  # type: ignore[arg-type]
             ResourcePatternType.ANY,
             grant.principal,
-            None,
+            None,  # type: ignore[arg-type]
             AclOperation.ANY,
             AclPermissionType.ANY,
         )

@@ -55,10 +55,12 @@ def read(
                 return fatal[0]
             if message is None:
                 continue
-            if message.error() is not None:
-                error: KafkaError = message.error()
-                return error
-            values.append(message.value())
+            refused = message.error()
+            if refused is not None:
+                return refused
+            value = message.value()
+            assert value is not None
+            values.append(value)
     finally:
         consumer.close()
     if not values and client_errors:
