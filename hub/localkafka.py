@@ -509,6 +509,9 @@ class LocalKafka:
         if _process_alive(info.pid) and MAIN_CLASS in command_line and info.config_file in command_line:
             return info
         info_file.unlink(missing_ok=True)
+        process = self._processes.pop(node_id, None)
+        if process is not None:
+            process.poll()  # reap our own child, stopped by someone else (e.g. `hub kafka stop`)
         return None
 
     def status(self) -> ClusterInfo | None:
