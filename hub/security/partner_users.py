@@ -77,7 +77,7 @@ class PartnerGrant:
     def __post_init__(self) -> None:
         for what, prefix in (("topic", self.topic_prefix), ("consumer-group", self.group_prefix)):
             # A short prefix would grant far more than one partner's resources ("c" matches "ccs.hub.connectors").
-            if not prefix.endswith(".") or prefix.count(".") < 2:
+            if not prefix.endswith(".") or f".{self.partner}." not in f".{prefix}":
                 raise KafkaSecurityError(
                     f"partner {self.partner!r}: {what} prefix {prefix!r} must name the partner and end with '.'"
                 )
