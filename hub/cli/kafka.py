@@ -87,6 +87,9 @@ def start(settings: HubSettings, brokers: int | None) -> None:
     """Start the broker (or every node) in the background and wait until it serves clients."""
     _refuse_when_external(settings)
     try:
+        # Without --brokers, a state directory that already holds a cluster starts that cluster again.
+        if brokers is None and "brokers" not in settings.local_kafka.model_fields_set:
+            brokers = _recorded_brokers(settings)
         info = local_kafka(settings, brokers).start()
     except KafkaDeployError as exc:
         raise click.ClickException(str(exc)) from exc
