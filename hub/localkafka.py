@@ -498,6 +498,9 @@ class LocalKafka:
 
     def node_status(self, node_id: int) -> BrokerInfo | None:
         """One node's info while it runs, else None; a stale pid file (process gone or someone else's) is removed."""
+        process = self._processes.get(node_id)
+        if process is not None and process.poll() is not None:
+            del self._processes[node_id]  # our own child, stopped by someone else (e.g. `hub kafka stop`): reaped
         record = self._read_cluster()
         brokers = record["brokers"] if record else 1
         info_file = self._node_home(node_id, brokers) / "broker.json"
@@ -509,9 +512,6 @@ class LocalKafka:
         if _process_alive(info.pid) and MAIN_CLASS in command_line and info.config_file in command_line:
             return info
         info_file.unlink(missing_ok=True)
-        process = self._processes.pop(node_id, None)
-        if process is not None:
-            process.poll()  # reap our own child, stopped by someone else (e.g. `hub kafka stop`)
         return None
 
     def status(self) -> ClusterInfo | None:

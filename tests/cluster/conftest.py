@@ -89,7 +89,7 @@ def _cluster_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clust
     pids = [n.pid for n in running.nodes] if running else []
     stopped = hub_command(state_dir, "kafka", "stop")
     left = [pid for pid in pids if _process_alive(pid)]
-    assert kafka.status() is None or left, "a node runs that was not running before the stop"
+    assert kafka.status() is None or left, "a node runs that was not running before the stop"  # also reaps
     if left:
         kafka.stop()
     assert stopped.returncode == 0, stopped.stderr
