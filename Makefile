@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test install kafka browser lint typecheck pytest bench clean
+.PHONY: run demo test install kafka browser lint typecheck pytest test-faults bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ is required (python3.11, python3.12, python3.13 or python3)"; exit 1; }
@@ -50,6 +50,10 @@ pytest: kafka browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Fault tests on a three-node local KRaft cluster (three JVMs of 384 MiB each; a few minutes).
+test-faults: kafka
+	HUB_TEST_CLUSTER=1 $(BIN)/pytest tests/cluster
 
 clean:
 	rm -rf $(VENV) .hub .pytest_cache .mypy_cache .ruff_cache test-output

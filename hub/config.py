@@ -47,6 +47,10 @@ class LocalKafkaSettings(_Section):
     heap_mb: int = Field(512, ge=128, le=8192, description="JVM heap (-Xmx) of the broker.")
     start_timeout_s: float = Field(90.0, gt=0, description="How long to wait for the broker to answer.")
     stop_timeout_s: float = Field(30.0, gt=0, description="Grace period after SIGTERM before SIGKILL.")
+    sasl: bool = Field(
+        True, description="SASL/SCRAM listener and ACLs (the hub the only super user); false: plaintext, no ACLs."
+    )
+    brokers: int = Field(1, ge=1, le=5, description="KRaft nodes (broker and controller each) on loopback.")
 
 
 SecurityProtocol = Literal["PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL"]

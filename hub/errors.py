@@ -12,6 +12,7 @@ __all__ = [
     "FatalConnectorError",
     "HubError",
     "KafkaDeployError",
+    "KafkaSecurityError",
     "OutboundRefusedError",
     "QueryRefusedError",
     "RecordTooLargeError",
@@ -130,3 +131,7 @@ class QueryRefusedError(DumpError):
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class KafkaSecurityError(HubError):
+    """A Kafka user or its ACLs could not be created, changed or removed."""

@@ -1,11 +1,17 @@
-"""A single-node Apache Kafka broker (KRaft, broker and controller in one JVM) for development and tests.
+"""The local Apache Kafka (KRaft) for development and tests: one node, or a small cluster of nodes on loopback.
 
 The broker is Apache Kafka itself: ``org.apache.kafka:kafka_2.13`` and its runtime dependencies, resolved from
 Maven Central by ``deploy/kafka/pom.xml`` and cached under the cache directory, so a second fetch downloads
-nothing. It listens on 127.0.0.1 only and keeps its data under the state directory.
+nothing. Every node is one JVM with the broker and controller roles; it listens on 127.0.0.1 only and keeps its
+data under the state directory (``<state>/kafka`` for one node, ``<state>/kafka/node-<id>`` for each of several,
+which form a quorum of as many controller voters).
 
-The broker is a detached process (its own session), so ``hub kafka start`` can return while it runs on; its pid,
-ports and command line are kept in ``<state_dir>/kafka/broker.json`` and checked before any signal is sent, so a
+By default the client listener is ``SASL_PLAINTEXT`` with SCRAM-SHA-512 and the ``StandardAuthorizer`` refuses
+whatever no ACL grants; the hub's principal (its only super user) is created when the storage is formatted, see
+``hub.localkafka_config``. ``HUB_LOCAL_KAFKA__SASL=false`` runs it plaintext and open, as before.
+
+Each node is a detached process (its own session), so ``hub kafka start`` can return while it runs on; its pid,
+ports and command line are kept in ``broker.json`` beside its data and checked before any signal is sent, so a
 recycled pid is never killed by mistake.
 """
 
@@ -16,21 +22,26 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 
-from hub.config import LocalKafkaSettings
+from hub.config import KafkaSettings, LocalKafkaSettings
 from hub.errors import KafkaDeployError
+from hub.localkafka_config import SCRAM_MECHANISM, HubCredentials, NodeAddress, render_node_config, resolve_credentials
+from hub.localkafka_probe import QuorumState, describe_quorum
+from hub.stream.kafka import KafkaClients
 
-__all__ = ["BrokerInfo", "LocalKafka", "default_deploy_dir"]
+__all__ = ["BrokerInfo", "ClusterInfo", "LocalKafka", "default_deploy_dir"]
 
 log = structlog.get_logger(__name__)
 
@@ -49,7 +60,7 @@ def default_deploy_dir() -> Path:
 
 @dataclass(frozen=True)
 class BrokerInfo:
-    """Where a running local broker listens, and how to recognise its process."""
+    """Where one running node listens, and how to recognise its process."""
 
     pid: int
     bootstrap: str
@@ -59,15 +70,58 @@ class BrokerInfo:
     log_file: str
     config_file: str
     started_at: float
+    node_id: int = 1
+    security_protocol: str = "PLAINTEXT"
 
     def rss_bytes(self) -> int | None:
-        """Resident memory of the broker process, from /proc (None where /proc is not available)."""
+        """Resident memory of the node's process, from /proc (None where /proc is not available)."""
         try:
             status = Path(f"/proc/{self.pid}/status").read_text()
         except OSError:
             return None
         match = re.search(r"^VmRSS:\s+(\d+)\s+kB", status, re.MULTILINE)
         return int(match.group(1)) * 1024 if match else None
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """The running local cluster: its live nodes, every node's address, and the hub's credentials on it."""
+
+    nodes: tuple[BrokerInfo, ...]
+    addresses: tuple[str, ...]
+    version: str
+    credentials: HubCredentials | None = field(default=None, repr=False)
+
+    @property
+    def bootstrap(self) -> str:
+        """Every node's client address, comma-separated (a client reaches the cluster through any live one)."""
+        return ",".join(self.addresses)
+
+    @property
+    def pid(self) -> int:
+        """Process id of the first live node (of the only one, on a single-node broker)."""
+        return self.nodes[0].pid
+
+    @property
+    def brokers(self) -> int:
+        """Nodes in the cluster, live or not."""
+        return len(self.addresses)
+
+    def kafka_settings(self, base: KafkaSettings | None = None) -> KafkaSettings:
+        """Client security for this cluster: the hub's SCRAM credentials, or plaintext when SASL is off.
+
+        Args:
+            base: other client options (client id, timeouts) to keep; its security settings are replaced.
+        """
+        if self.credentials is not None:
+            return self.credentials.kafka_settings(base)
+        return (base or KafkaSettings()).model_copy(
+            update={"security_protocol": "PLAINTEXT", "sasl_username": None, "sasl_password": None}
+        )
+
+    def clients(self, base: KafkaSettings | None = None) -> KafkaClients:
+        """The hub's Kafka clients for this cluster, authenticated as the hub."""
+        return KafkaClients(self.bootstrap, self.kafka_settings(base))
 
 
 def _free_port() -> int:
@@ -110,8 +164,27 @@ def _new_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (it may hold the hub's password)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
 class LocalKafka:
-    """Fetches, formats, starts, inspects and stops the local Apache Kafka broker."""
+    """Fetches, formats, starts, inspects and stops the local Apache Kafka node or nodes.
+
+    Args:
+        settings: the local broker's settings (``HUB_LOCAL_KAFKA__*``).
+        state_dir: where the nodes keep their data, logs and pid files (under ``kafka/``).
+        cache_dir: where the jars from Maven Central are cached.
+        deploy_dir: ``deploy/kafka`` (the pom and the configuration templates).
+        java: the ``java`` binary (default: ``JAVA_HOME`` or ``PATH``).
+        mvn: the ``mvn`` binary (default: ``PATH``).
+        security: the hub's client settings (``HUB_KAFKA__*``); with SASL on, its ``sasl_username`` and
+            ``sasl_password`` become the hub principal's when set.
+    """
 
     def __init__(
         self,
@@ -122,6 +195,7 @@ class LocalKafka:
         deploy_dir: Path | None = None,
         java: str | None = None,
         mvn: str | None = None,
+        security: KafkaSettings | None = None,
     ) -> None:
         self._settings = settings
         self._home = state_dir / "kafka"
@@ -129,7 +203,8 @@ class LocalKafka:
         self._deploy = deploy_dir or default_deploy_dir()
         self._java = java
         self._mvn = mvn
-        self._process: subprocess.Popen[bytes] | None = None
+        self._security = security
+        self._processes: dict[int, subprocess.Popen[bytes]] = {}
 
     @property
     def libs_dir(self) -> Path:
@@ -137,16 +212,17 @@ class LocalKafka:
         return self._libs
 
     @property
-    def _info_file(self) -> Path:
-        return self._home / "broker.json"
+    def deploy_dir(self) -> Path:
+        """``deploy/kafka``: the pom, the configuration templates and the status tool."""
+        return self._deploy
 
     @property
-    def _data_dir(self) -> Path:
-        return self._home / "data"
+    def _cluster_file(self) -> Path:
+        return self._home / "cluster.json"
 
-    @property
-    def _log_file(self) -> Path:
-        return self._home / "broker.log"
+    def _node_home(self, node_id: int, brokers: int) -> Path:
+        # One node keeps the layout it always had (<state>/kafka/broker.json, data/, broker.log).
+        return self._home if brokers == 1 else self._home / f"node-{node_id}"
 
     # -- fetch ---------------------------------------------------------------------------------------------
 
@@ -197,6 +273,62 @@ class LocalKafka:
         log.info("kafka.fetched", jars=len(jars), seconds=round(time.monotonic() - started, 1))
         return self._libs
 
+    # -- the cluster's record ------------------------------------------------------------------------------
+
+    def credentials(self) -> HubCredentials | None:
+        """The hub principal's credentials on this broker; None when SASL is off."""
+        if not self._settings.sasl:
+            return None
+        return resolve_credentials(self._home, self._security)
+
+    def _read_cluster(self) -> dict[str, Any] | None:
+        try:
+            record: dict[str, Any] = json.loads(self._cluster_file.read_text())
+        except (OSError, ValueError):
+            return None
+        return record
+
+    def _check_formatted_as_configured(self, record: dict[str, Any] | None, creds: HubCredentials | None) -> None:
+        """Refuse to start storage formatted with other choices than today's settings, saying how to proceed."""
+        brokers = self._settings.brokers
+        if record is None:
+            if brokers == 1 and creds is not None and (self._home / "data" / "meta.properties").is_file():
+                raise KafkaDeployError(
+                    f"{self._home / 'data'} was formatted without SASL by an earlier hub; set "
+                    "HUB_LOCAL_KAFKA__SASL=false to keep using it, or delete it to start afresh with SASL"
+                )
+            return
+        if record["brokers"] != brokers:
+            raise KafkaDeployError(
+                f"{self._home} holds a {record['brokers']}-node cluster, not {brokers}: use "
+                f"--brokers {record['brokers']} (HUB_LOCAL_KAFKA__BROKERS), another HUB_STATE_DIR, or delete it"
+            )
+        if record["sasl"] != (creds is not None):
+            state = "with" if record["sasl"] else "without"
+            raise KafkaDeployError(
+                f"{self._home} was formatted {state} SASL; set HUB_LOCAL_KAFKA__SASL={str(record['sasl']).lower()} "
+                "or delete it to start afresh"
+            )
+        if creds is not None and (
+            record.get("username") != creds.username or record.get("fingerprint") != creds.fingerprint(record["salt"])
+        ):
+            raise KafkaDeployError(
+                f"the hub's SASL user or password differs from the one {self._home} was formatted with; unset "
+                "HUB_KAFKA__SASL_USERNAME/HUB_KAFKA__SASL_PASSWORD (or set the old ones), or delete it to start afresh"
+            )
+
+    def _addresses(self, record: dict[str, Any] | None) -> list[NodeAddress]:
+        """Every node's ports: the recorded ones where still free, else fresh ones (``port`` setting first)."""
+        brokers = self._settings.brokers
+        if self._settings.port:
+            ports = [self._settings.port + i for i in range(brokers)]
+        elif record is not None:
+            ports = [n["port"] for n in record["nodes"]]
+        else:
+            ports = [_free_port() for _ in range(brokers)]
+        ports = [p if not _port_accepts(p) or self._settings.port else _free_port() for p in ports]
+        return [NodeAddress(i + 1, ports[i], _free_port()) for i in range(brokers)]
+
     # -- start ---------------------------------------------------------------------------------------------
 
     def _java_binary(self) -> str:
@@ -216,49 +348,105 @@ class LocalKafka:
             )
         return java
 
-    def _write_config(self, port: int, controller_port: int) -> Path:
-        template = (self._deploy / "server.properties").read_text()
-        config = template.format(
-            port=port, controller_port=controller_port, data_dir=self._data_dir.resolve().as_posix()
-        )
-        path = self._home / "server.properties"
-        path.write_text(config)
-        return path
-
-    def _format_storage(self, java: str, config: Path) -> None:
-        if (self._data_dir / "meta.properties").is_file():
+    def _format_storage(
+        self, java: str, config: Path, data_dir: Path, cluster_id: str, creds: HubCredentials | None
+    ) -> None:
+        if (data_dir / "meta.properties").is_file():
             return
-        self._data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True)
         command = [
             java, "-cp", f"{self._libs}/*",
             f"-Dlog4j2.configurationFile={self._deploy / 'log4j2.properties'}",
-            STORAGE_TOOL_CLASS, "format", "-t", _new_cluster_id(), "-c", str(config),
+            STORAGE_TOOL_CLASS, "format", "-t", cluster_id, "-c", str(config),
         ]  # fmt: skip
+        if creds is not None:
+            # The hub's SCRAM credential goes into the metadata log's bootstrap records: it exists before the
+            # first broker serves a request, so there is never an open window.
+            secret = creds.password.get_secret_value()
+            command += ["--add-scram", f"{SCRAM_MECHANISM}=[name={creds.username},password={secret}]"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
-            raise KafkaDeployError(f"formatting {self._data_dir} failed: {result.stderr.strip()[-800:]}")
+            raise KafkaDeployError(f"formatting {data_dir} failed: {result.stderr.strip()[-800:]}")
 
-    def start(self) -> BrokerInfo:
-        """Start the broker unless it already runs, and wait until it serves clients.
+    def start(self) -> ClusterInfo:
+        """Start every node unless the cluster already runs, and wait until each serves clients.
 
         Returns:
-            Where it listens; the same broker's info when it was already running.
+            The running cluster (the same one when it was already running); nodes that were down are started.
 
         Raises:
-            KafkaDeployError: Java or the jars are missing, the broker exited, or it did not become ready in
-                ``start_timeout_s``; the message carries the end of its log.
+            KafkaDeployError: Java or the jars are missing, the storage was formatted with other settings, a node
+                exited, or it did not become ready in ``start_timeout_s``; the message carries the end of its log.
         """
         running = self.status()
         if running is not None:
+            for node_id in range(1, running.brokers + 1):
+                if self.node_status(node_id) is None:
+                    self.start_node(node_id)
             log.info("kafka.already_running", bootstrap=running.bootstrap, pid=running.pid)
-            return running
+            return self._require_status()
+        creds = self.credentials()
+        record = self._read_cluster()
+        self._check_formatted_as_configured(record, creds)
         self.fetch()
         java = self._java_binary()
         self._home.mkdir(parents=True, exist_ok=True)
-        port = self._settings.port or _free_port()
-        controller_port = _free_port()
-        config = self._write_config(port, controller_port)
-        self._format_storage(java, config)
+        nodes = self._addresses(record)
+        if record is None:
+            salt = secrets.token_hex(16)
+            record = {
+                "cluster_id": _new_cluster_id(),
+                "brokers": len(nodes),
+                "sasl": creds is not None,
+                "username": creds.username if creds else None,
+                "salt": salt,
+                "fingerprint": creds.fingerprint(salt) if creds else None,
+            }
+        record["nodes"] = [asdict(n) for n in nodes]
+        template = (self._deploy / "server.properties").read_text()
+        for node in nodes:
+            home = self._node_home(node.node_id, len(nodes))
+            home.mkdir(parents=True, exist_ok=True)
+            config = home / "server.properties"
+            _write_private(config, render_node_config(template, node, nodes, home / "data", creds))
+            self._format_storage(java, config, home / "data", record["cluster_id"], creds)
+        self._cluster_file.write_text(json.dumps(record, indent=2))
+        started = time.time()
+        launched = [self._launch(java, node.node_id, len(nodes)) for node in nodes]
+        try:
+            for info, offset in launched:
+                self._wait_ready(info, offset)
+        except KafkaDeployError:
+            self.stop()
+            raise
+        log.info("kafka.started", bootstrap=",".join(i.bootstrap for i, _ in launched), nodes=len(nodes),
+                 seconds=round(time.time() - started, 1))  # fmt: skip
+        return self._require_status()
+
+    def start_node(self, node_id: int) -> BrokerInfo:
+        """(Re)start one node of the cluster with its recorded ports, e.g. after ``kill_node``; wait until ready.
+
+        Raises:
+            KafkaDeployError: the cluster was never started here, or the node did not become ready.
+        """
+        record = self._read_cluster()
+        if record is None or not 1 <= node_id <= record["brokers"]:
+            raise KafkaDeployError(f"no node {node_id} in {self._home}: start the cluster first")
+        running = self.node_status(node_id)
+        if running is not None:
+            return running
+        info, offset = self._launch(self._java_binary(), node_id, record["brokers"])
+        self._wait_ready(info, offset)
+        log.info("kafka.node_started", node=node_id, pid=info.pid)
+        return info
+
+    def _launch(self, java: str, node_id: int, brokers: int) -> tuple[BrokerInfo, int]:
+        home = self._node_home(node_id, brokers)
+        config = home / "server.properties"
+        properties = config.read_text()
+        port = _property_port(properties, r"^advertised\.listeners=\w+://127\.0\.0\.1:(\d+)")
+        controller_port = _property_port(properties, r"CONTROLLER://127\.0\.0\.1:(\d+)")
+        log_file = home / "broker.log"
         command = [
             java,
             f"-Xmx{self._settings.heap_mb}m", f"-Xms{min(self._settings.heap_mb, 256)}m",
@@ -267,104 +455,148 @@ class LocalKafka:
             "-cp", f"{self._libs}/*",
             MAIN_CLASS, str(config),
         ]  # fmt: skip
-        started = time.time()
-        with self._log_file.open("ab") as log_out:
+        with log_file.open("ab") as log_out:
+            offset = log_out.tell()
             # A session of its own: Ctrl-C in the terminal reaches the hub, which stops the broker in order.
-            self._process = subprocess.Popen(  # noqa: S603
-                command,
-                stdout=log_out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
+            process = subprocess.Popen(  # noqa: S603
+                command, stdout=log_out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
             )
+        self._processes[node_id] = process
         info = BrokerInfo(
-            pid=self._process.pid,
+            pid=process.pid,
             bootstrap=f"127.0.0.1:{port}",
             controller_port=controller_port,
             version=self._settings.version,
-            data_dir=str(self._data_dir),
-            log_file=str(self._log_file),
+            data_dir=str(home / "data"),
+            log_file=str(log_file),
             config_file=str(config),
-            started_at=started,
+            started_at=time.time(),
+            node_id=node_id,
+            security_protocol="SASL_PLAINTEXT" if "SASL_PLAINTEXT://" in properties else "PLAINTEXT",
         )
-        self._info_file.write_text(json.dumps(asdict(info), indent=2))
-        log_offset = self._log_file.stat().st_size
-        try:
-            self._wait_ready(info, port, log_offset)
-        except KafkaDeployError:
-            self.stop()
-            raise
-        log.info("kafka.started", bootstrap=info.bootstrap, pid=info.pid, seconds=round(time.time() - started, 1))
-        return info
+        (home / "broker.json").write_text(json.dumps(asdict(info), indent=2))
+        return info, offset
 
-    def _wait_ready(self, info: BrokerInfo, port: int, log_offset: int) -> None:
+    def _wait_ready(self, info: BrokerInfo, log_offset: int) -> None:
         deadline = time.monotonic() + self._settings.start_timeout_s
+        port = int(info.bootstrap.rsplit(":", 1)[1])
+        process = self._processes.get(info.node_id)
         while time.monotonic() < deadline:
-            if not _process_alive(info.pid) or (self._process is not None and self._process.poll() is not None):
-                raise KafkaDeployError(f"the broker exited while starting; its log ends:\n{self._log_tail()}")
-            if _port_accepts(port) and _READY_LINE in self._log_since(log_offset):
+            if not _process_alive(info.pid) or (process is not None and process.poll() is not None):
+                raise KafkaDeployError(
+                    f"node {info.node_id} exited while starting; its log ends:\n{_log_tail(Path(info.log_file))}"
+                )
+            if _port_accepts(port) and _READY_LINE in _log_since(Path(info.log_file), log_offset):
                 return
             time.sleep(_POLL_INTERVAL_S)
         raise KafkaDeployError(
-            f"the broker did not start within {self._settings.start_timeout_s:.0f}s; its log ends:\n{self._log_tail()}"
+            f"node {info.node_id} did not start within {self._settings.start_timeout_s:.0f}s; its log ends:\n"
+            f"{_log_tail(Path(info.log_file))}"
         )
-
-    def _log_since(self, offset: int) -> str:
-        with self._log_file.open("rb") as handle:
-            handle.seek(offset)
-            return handle.read().decode(errors="replace")
-
-    def _log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self._log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
     # -- status and stop -----------------------------------------------------------------------------------
 
-    def status(self) -> BrokerInfo | None:
-        """The running broker's info, or None; a stale pid file (process gone or someone else's) is removed."""
+    def node_status(self, node_id: int) -> BrokerInfo | None:
+        """One node's info while it runs, else None; a stale pid file (process gone or someone else's) is removed."""
+        process = self._processes.get(node_id)
+        if process is not None and process.poll() is not None:
+            del self._processes[node_id]  # our own child, stopped by someone else (e.g. `hub kafka stop`): reaped
+        record = self._read_cluster()
+        brokers = record["brokers"] if record else 1
+        info_file = self._node_home(node_id, brokers) / "broker.json"
         try:
-            info = BrokerInfo(**json.loads(self._info_file.read_text()))
+            info = BrokerInfo(**json.loads(info_file.read_text()))
         except (OSError, ValueError, TypeError):
             return None
-        if (
-            _process_alive(info.pid)
-            and MAIN_CLASS in _command_line(info.pid)
-            and info.config_file in _command_line(info.pid)
-        ):
+        command_line = _command_line(info.pid)
+        if _process_alive(info.pid) and MAIN_CLASS in command_line and info.config_file in command_line:
             return info
-        self._info_file.unlink(missing_ok=True)
+        info_file.unlink(missing_ok=True)
         return None
 
+    def status(self) -> ClusterInfo | None:
+        """The cluster while at least one of its nodes runs, else None."""
+        record = self._read_cluster()
+        brokers = record["brokers"] if record else 1
+        nodes = tuple(n for n in (self.node_status(i) for i in range(1, brokers + 1)) if n is not None)
+        if not nodes:
+            return None
+        addresses = (
+            tuple(f"127.0.0.1:{n['port']}" for n in record["nodes"]) if record else tuple(n.bootstrap for n in nodes)
+        )
+        sasl = nodes[0].security_protocol == "SASL_PLAINTEXT"
+        creds = resolve_credentials(self._home, self._security) if sasl else None
+        return ClusterInfo(nodes=nodes, addresses=addresses, version=nodes[0].version, credentials=creds)
+
+    def _require_status(self) -> ClusterInfo:
+        info = self.status()
+        if info is None:
+            raise KafkaDeployError(f"the local Kafka in {self._home} stopped right after starting")
+        return info
+
+    def clients(self, base: KafkaSettings | None = None) -> KafkaClients:
+        """The hub's Kafka clients for the running cluster (SASL as the hub, or plaintext when SASL is off).
+
+        Raises:
+            KafkaDeployError: no node runs.
+        """
+        info = self.status()
+        if info is None:
+            raise KafkaDeployError(f"the local Kafka in {self._home} is not running: run `hub kafka start`")
+        return info.clients(base)
+
+    def quorum(self) -> QuorumState:
+        """The running cluster's controller quorum: which node is the active controller, the voters, the brokers.
+
+        Raises:
+            KafkaDeployError: no node runs, or the quorum could not be described.
+        """
+        return describe_quorum(self.clients(), java=self._java_binary(), libs_dir=self._libs, deploy_dir=self._deploy)
+
+    def kill_node(self, node_id: int) -> bool:
+        """SIGKILL one node, as a crash or a power cut would; True when it was running and is now gone."""
+        info = self.node_status(node_id)
+        if info is None:
+            return False
+        log.warning("kafka.node_killed", node=node_id, pid=info.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(info.pid, signal.SIGKILL)
+        self._wait_gone(node_id, info.pid, 10.0)
+        return True
+
     def stop(self) -> bool:
-        """Stop the broker: SIGTERM for a clean shutdown, SIGKILL after ``stop_timeout_s``.
+        """Stop every node: SIGTERM to all for a clean shutdown, SIGKILL to those left after ``stop_timeout_s``.
 
         Returns:
-            True when a broker was running and is now gone, False when none was running.
+            True when a node was running and all are now gone, False when none was running.
         """
         info = self.status()
         if info is None:
             return False
-        log.info("kafka.stopping", pid=info.pid)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(info.pid, signal.SIGTERM)
-        if not self._wait_gone(info.pid, self._settings.stop_timeout_s):
-            log.warning("kafka.kill", pid=info.pid, after_s=self._settings.stop_timeout_s)
+        log.info("kafka.stopping", pids=[n.pid for n in info.nodes])
+        # All at once: a node stopping alone would wait for a quorum its already stopped peers no longer make.
+        for node in info.nodes:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(info.pid, signal.SIGKILL)
-            self._wait_gone(info.pid, 10.0)
-        self._info_file.unlink(missing_ok=True)
-        log.info("kafka.stopped", pid=info.pid)
+                os.kill(node.pid, signal.SIGTERM)
+        deadline = time.monotonic() + self._settings.stop_timeout_s
+        for node in info.nodes:
+            if not self._wait_gone(node.node_id, node.pid, max(0.0, deadline - time.monotonic())):
+                log.warning("kafka.kill", pid=node.pid, after_s=self._settings.stop_timeout_s)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(node.pid, signal.SIGKILL)
+                self._wait_gone(node.node_id, node.pid, 10.0)
+            Path(node.config_file).with_name("broker.json").unlink(missing_ok=True)
+        log.info("kafka.stopped", pids=[n.pid for n in info.nodes])
         return True
 
-    def _wait_gone(self, pid: int, timeout_s: float) -> bool:
-        if self._process is not None and self._process.pid == pid:
+    def _wait_gone(self, node_id: int, pid: int, timeout_s: float) -> bool:
+        process = self._processes.get(node_id)
+        if process is not None and process.pid == pid:
             try:
-                self._process.wait(timeout=timeout_s)
+                process.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
                 return False
-            self._process = None
+            del self._processes[node_id]
             return True
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -372,3 +604,23 @@ class LocalKafka:
                 return True
             time.sleep(_POLL_INTERVAL_S)
         return not _process_alive(pid)
+
+
+def _property_port(properties: str, pattern: str) -> int:
+    match = re.search(pattern, properties, re.MULTILINE)
+    if match is None:
+        raise KafkaDeployError(f"no port matching {pattern!r} in the node's server.properties")
+    return int(match.group(1))
+
+
+def _log_since(path: Path, offset: int) -> str:
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read().decode(errors="replace")
+
+
+def _log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

@@ -1,4 +1,9 @@
-"""Shared fixtures: a clean environment for every test, and one real Apache Kafka broker per session."""
+"""Shared fixtures: a clean environment for every test, and one real Apache Kafka broker per session.
+
+The session broker is the hub's local one, with SASL/SCRAM and ACLs like ``hub kafka start``; set
+``HUB_LOCAL_KAFKA__SASL=false`` for a plaintext one, or ``HUB_KAFKA_BOOTSTRAP`` (and ``HUB_KAFKA__*`` for its
+security) to use a running cluster instead.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,14 @@ from hub.stream.kafka import KafkaClients
 
 # Read before the autouse fixture below clears HUB_* for each test.
 _EXTERNAL_BOOTSTRAP = os.environ.get("HUB_KAFKA_BOOTSTRAP")
+_EXTERNAL_SECURITY = KafkaSettings.model_validate(
+    {
+        name.removeprefix("HUB_KAFKA__").lower(): value
+        for name, value in os.environ.items()
+        if name.startswith("HUB_KAFKA__")
+    }
+)
+_LOCAL_SASL = os.environ.get("HUB_LOCAL_KAFKA__SASL", "true").strip().lower() not in {"0", "false", "no", "off"}
 _IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -32,17 +45,20 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Bootstrap servers of a real Apache Kafka broker: HUB_KAFKA_BOOTSTRAP, or one started from deploy/kafka.
+def kafka_clients(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaClients]:
+    """The hub's Kafka clients for a real Apache Kafka: HUB_KAFKA_BOOTSTRAP (+ HUB_KAFKA__*), or a local broker.
 
-    With CI=true a broker that cannot be had fails the run; elsewhere the integration tests are skipped with
-    the reason.
+    The local broker is started from deploy/kafka with SASL/SCRAM and ACLs (the clients authenticate as the
+    hub, its super user) unless HUB_LOCAL_KAFKA__SASL=false. With CI=true a broker that cannot be had fails
+    the run; elsewhere the integration tests are skipped with the reason.
     """
     if _EXTERNAL_BOOTSTRAP:
-        yield _EXTERNAL_BOOTSTRAP
+        yield KafkaClients(_EXTERNAL_BOOTSTRAP, _EXTERNAL_SECURITY)
         return
     cache_dir = Path(os.environ.get("HUB_CACHE_DIR", Path.home() / ".cache" / "citsci-hub"))
-    broker = LocalKafka(LocalKafkaSettings(), state_dir=tmp_path_factory.mktemp("hub-state"), cache_dir=cache_dir)
+    broker = LocalKafka(
+        LocalKafkaSettings(sasl=_LOCAL_SASL), state_dir=tmp_path_factory.mktemp("hub-state"), cache_dir=cache_dir
+    )
     try:
         info = broker.start()
     except KafkaDeployError as exc:
@@ -50,9 +66,15 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(f"CI=true and no Apache Kafka broker could be started: {exc}")
         pytest.skip(f"no Apache Kafka broker: {exc}")
     try:
-        yield info.bootstrap
+        yield info.clients()
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_clients: KafkaClients) -> str:
+    """Bootstrap servers of the session's broker (its security is in ``kafka_clients``)."""
+    return kafka_clients.bootstrap
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Kafka security: client configurations for every client library, and a SCRAM user with ACLs per partner."""
