@@ -53,7 +53,7 @@ async def kafka_cluster(settings: HubSettings) -> AsyncIterator[KafkaClients]:
     already_running = broker.status() is not None
     info = await asyncio.to_thread(broker.start)
     try:
-        yield KafkaClients(info.bootstrap, settings.kafka)
+        yield info.clients(settings.kafka)
     finally:
         if not already_running:
             await asyncio.to_thread(broker.stop)

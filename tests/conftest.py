@@ -78,9 +78,9 @@ def kafka_bootstrap(kafka_clients: KafkaClients) -> str:
 
 
 @pytest.fixture
-def kafka(kafka_bootstrap: str) -> KafkaClients:
-    """Clients for the session's broker, built the way the hub builds its own (``hub.stream.kafka``)."""
-    return KafkaClients(kafka_bootstrap, KafkaSettings())
+def kafka(kafka_clients: KafkaClients) -> KafkaClients:
+    """Clients for the session's broker, authenticated as the hub (``hub.stream.kafka``)."""
+    return kafka_clients
 
 
 @pytest.fixture

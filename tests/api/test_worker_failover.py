@@ -73,6 +73,7 @@ async def test_a_killed_workers_connectors_move_to_the_other(
     """Both workers run some of the six; SIGKILL one; after one rebalance the survivor has run all six."""
     settings = HubSettings(
         kafka_bootstrap=kafka.bootstrap,
+        kafka=kafka.security,
         stream=StreamSettings(topic_prefix=unique_name),
         api=ApiSettings(worker_slots=SLOTS, outbound_allow=("127.0.0.1/32",)),
     )

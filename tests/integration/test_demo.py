@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from hub.stream.kafka import KafkaClients
+
 pytestmark = pytest.mark.integration
 
 ADMIN_TOKEN = "demo-test-admin-token-0123456789abcdef"
@@ -25,13 +27,13 @@ def _free_port() -> int:
         return port
 
 
-def test_hub_demo_syncs_five_platforms_within_a_minute(kafka_bootstrap: str, unique_name: str, tmp_path: Path) -> None:
+def test_hub_demo_syncs_five_platforms_within_a_minute(kafka: KafkaClients, unique_name: str, tmp_path: Path) -> None:
     """The guide lists every demo connector with records published, and says where to look; Ctrl-C stops it."""
     api_port, replay_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
         {
-            "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            **kafka.environment(),
             "HUB_STREAM__TOPIC_PREFIX": unique_name,
             "HUB_STATE_DIR": str(tmp_path / "state"),
             "HUB_API__PORT": str(api_port),

@@ -69,7 +69,7 @@ async def test_sync_survives_a_broker_restart(own_broker: LocalKafka, session: a
     """Stop (or kill) and restart the broker after a few batches: the sync completes, every record there once."""
     info = own_broker.status()
     assert info is not None
-    kafka = KafkaClients(info.bootstrap)
+    kafka = info.clients()
     settings = HubSettings(stream=StreamSettings(topic_prefix="restart"))
     connector = SlowFakeConnector([row(i) for i in range(1, COUNT + 1)], http=http_client(session), page_size=PAGE)
     connector.delay_s = 0.05

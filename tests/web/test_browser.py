@@ -100,7 +100,7 @@ async def _reload_until(page: Page, selector: str, log: Path, timeout_s: float =
 
 
 async def test_portal_in_a_browser(
-    aiohttp_server: Any, kafka_bootstrap: str, unique_name: str, unused_tcp_port: int, tmp_path: Path
+    aiohttp_server: Any, kafka: KafkaClients, unique_name: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
     executable = chromium_path()
     zooniverse = await aiohttp_server(zooniverse_app())
@@ -108,7 +108,7 @@ async def test_portal_in_a_browser(
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
         {
-            "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            **kafka.environment(),
             "HUB_STREAM__TOPIC_PREFIX": unique_name,
             "HUB_STATE_DIR": str(tmp_path / "state"),
             "HUB_API__PORT": str(unused_tcp_port),
@@ -200,7 +200,7 @@ async def test_portal_in_a_browser(
                 )
                 zoo_iri, feed_iri = found
                 settings = HubSettings(stream=StreamSettings(topic_prefix=unique_name))
-                async with LinkService(settings, KafkaClients(kafka_bootstrap)) as links:
+                async with LinkService(settings, kafka) as links:
                     await links.sync([Proposal(zoo_iri, feed_iri, 0.9, ["same name", "same project URL"])])
 
                 # A visitor searches, filters by a facet, and opens the project listed on both platforms.
