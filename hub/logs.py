@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Literal
 
@@ -12,6 +13,24 @@ from structlog.typing import Processor
 __all__ = ["configure_logging"]
 
 _THIRD_PARTY_LOGGERS = ("aiohttp", "aiokafka")
+
+
+# aiokafka logs these at ERROR although it retries them itself: a fresh cluster has no group coordinator for a
+# moment (its __consumer_offsets topic is being created), and a coordinator moves during a rebalance. Seen at
+# every first start, they would teach operators to ignore ERROR lines; they are logged at DEBUG instead.
+_TRANSIENT_AIOKAFKA = re.compile(
+    r"GroupCoordinatorNotAvailableError|NotCoordinatorForGroupError|CoordinatorLoadInProgress"
+)
+
+
+class _TransientKafkaErrors(logging.Filter):
+    """Lower aiokafka's ERROR lines for conditions it retries by itself to DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING and _TRANSIENT_AIOKAFKA.search(record.getMessage()):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
 
 
 def _wants_json(log_format: Literal["auto", "json", "console"]) -> bool:
@@ -57,3 +76,4 @@ def configure_logging(log_format: Literal["auto", "json", "console"] = "auto", l
     # aiokafka is chatty at INFO about every rebalance; its warnings still come through.
     for name in _THIRD_PARTY_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))
+    handler.addFilter(_TransientKafkaErrors())

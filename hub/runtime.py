@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 import structlog
 from aiohttp import web
 
+from hub.api import partner_credentials
 from hub.api.kafka import KafkaRegistry, api_topics
 from hub.api.metrics import HubMetrics
 from hub.api.router_probes import RouterLag, backfill_probe
@@ -124,6 +125,7 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
         def setup(app: web.Application) -> None:
             dump_http.setup(app, settings, store=store, link_decider=links.decide)
             web_app.setup(app, settings, directory, web_settings=web_settings, kafka=kafka)
+            partner_credentials.setup(app, kafka)
 
         async with (
             tables.running() as registry,

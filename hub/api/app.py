@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from hub import __version__
-from hub.api import connectors, ops, partners, tokens
+from hub.api import connectors, ops, partner_credentials, partners, tokens
 from hub.api.auth import Principal, authenticate, hash_token
 from hub.api.docs_page import complete
 from hub.api.keys import (
@@ -52,7 +52,15 @@ _DESCRIPTION = (
 
 def api_routes() -> ApiRoutes:
     """Every route of the API, in the order the OpenAPI document lists them."""
-    return ApiRoutes(specs=[*connectors.routes.specs, *partners.routes.specs, *tokens.routes.specs, *ops.routes.specs])
+    return ApiRoutes(
+        specs=[
+            *connectors.routes.specs,
+            *partners.routes.specs,
+            *partner_credentials.routes.specs,
+            *tokens.routes.specs,
+            *ops.routes.specs,
+        ]
+    )
 
 
 def openapi_document() -> dict[str, Any]:

@@ -136,6 +136,11 @@ class TransactionalPublisher:
             with contextlib.suppress(KafkaError):
                 await producer.stop()
             raise StreamError(f"could not start transactional producer {self.transactional_id!r}: {exc!r}") from exc
+        except BaseException:
+            # Cancelled while starting (a pause or a delete): close it, or it leaks as an "Unclosed" producer.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(producer.stop())
+            raise
         self._producer = producer
 
     async def stop(self) -> None:

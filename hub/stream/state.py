@@ -9,6 +9,7 @@ sync pipeline writes its cursor with its batch) use ``encode_state`` and send it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from types import TracebackType
@@ -268,7 +269,13 @@ class StateTable(Generic[V]):
         """
         if self._producer is None:
             producer = self._kafka.producer()
-            await producer.start()
+            try:
+                await producer.start()
+            except BaseException:
+                # A failed or cancelled start must still close it, or it leaks as an "Unclosed" producer.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(producer.stop())
+                raise
             self._producer = producer
         try:
             await self._producer.send_and_wait(self.topic, encode_state(value), key=key.encode())

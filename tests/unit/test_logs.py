@@ -79,3 +79,18 @@ def test_json_tracebacks_never_show_local_variables(capsys: pytest.CaptureFixtur
     assert line["event"] == "connector.failed"
     assert "ConnectionError" in json.dumps(line["exception"])
     assert "sk-secret-value-123" not in err
+
+
+def test_aiokafkas_self_healing_coordinator_errors_are_not_error_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    """A fresh cluster has no group coordinator for a moment; aiokafka retries, so it is no ERROR line of ours."""
+    import logging
+
+    from hub.logs import configure_logging
+
+    configure_logging("json", "INFO")
+    coordinator = logging.getLogger("aiokafka.consumer.group_coordinator")
+    coordinator.error("Group Coordinator Request failed: [Error 15] GroupCoordinatorNotAvailableError")
+    coordinator.error("Unexpected error in coordinator routine")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert "Unexpected error in coordinator routine" in lines[0]
