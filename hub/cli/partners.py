@@ -102,6 +102,23 @@ async def _read(kafka: KafkaClients, topic: str, limit: int, idle_s: float) -> i
 
 @partners.command()
 @click.argument("partner")
+@pass_client
+def credentials(client: ApiClient, partner: str) -> None:
+    """Give PARTNER its own Kafka user (or a new password): printed once, with ready client configurations."""
+    echo_json(client.call("POST", f"/partners/{partner}/credentials"))
+
+
+@partners.command("revoke-credentials")
+@click.argument("partner")
+@pass_client
+def revoke_credentials(client: ApiClient, partner: str) -> None:
+    """Remove PARTNER's Kafka user and ACLs: its clients are refused from their next connection on."""
+    client.call("DELETE", f"/partners/{partner}/credentials")
+    click.echo(f"revoked the Kafka user of partner {partner}")
+
+
+@partners.command()
+@click.argument("partner")
 @click.option("--entity-type", default="projects", show_default=True)
 @click.option("--max", "limit", default=1000, show_default=True, help="Stop after this many records.")
 @click.option("--idle", "idle_s", default=5.0, show_default=True, help="Stop after this many seconds without one.")
