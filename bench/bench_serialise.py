@@ -71,8 +71,12 @@ def synthetic_records(count: int) -> list[dict[str, Any]]:
     ]
 
 
+# Written with escapes: the curly apostrophe and the en dash are the point (cp1252 mangles them).
+_FRENCH_DESCRIPTION = "Les donn\u00e9es de l\u2019\u00e9quipe n\u00b0{index} \u2013 \u00e9t\u00e9"
+
+
 def _mojibake(text: str) -> str:
-    # UTF-8 bytes read as cp1252 somewhere upstream: "é" -> "Ã©", "’" -> "â€™".
+    # UTF-8 bytes read as cp1252 somewhere upstream: "\u00e9" becomes "\u00c3\u00a9", and so on.
     return text.encode("utf-8").decode("cp1252", errors="ignore")
 
 
@@ -90,7 +94,7 @@ def dirty_records(count: int, seed: int = 15) -> list[dict[str, Any]]:
         if rng.random() < 0.4:
             record["projectResponsiblePartyContactEmail"] = f"https://project-{index % 37}.example.org/contact"
         if rng.random() < 0.5:
-            record["projectDescription"] = _mojibake(f"Les données de l’équipe n°{index} – été")
+            record["projectDescription"] = _mojibake(_FRENCH_DESCRIPTION.format(index=index))
         contact = dict(template["contactPoint"][0])
         contact.pop("type", None)
         contact["contactPointType"] = ""
