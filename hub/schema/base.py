@@ -11,6 +11,7 @@ The tests prove that pyld's expansion of that output gives the same RDF as the r
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -204,9 +205,16 @@ def json_path(loc: Sequence[int | str]) -> str:
     return path
 
 
-def _enum_of(error: Mapping[str, Any]) -> list[str]:
-    expected = error.get("ctx", {}).get("expected", "")
-    return re.findall(r"'((?:[^'\\]|\\.)*)'", str(expected))
+@functools.lru_cache(maxsize=4096)
+def _nearest_label(value: str, expected: str) -> str | None:
+    """The label of pydantic's ``expected`` list closest to ``value``, or None.
+
+    Cached: real inventories repeat the same few bad values ("Unknown", "UTF-8", a misspelt label) in thousands of
+    records, and one difflib search over 110 science types or 249 countries costs milliseconds.
+    """
+    labels = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
+    close = difflib.get_close_matches(value, labels, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
@@ -218,11 +226,10 @@ def validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
         value = error.get("input")
         if error["type"] == "enum":
             # pydantic lists every allowed label; for 110 science types or 249 countries that hides the point.
-            labels = _enum_of(error)
-            close = difflib.get_close_matches(str(value), labels, n=1, cutoff=0.6)
+            close = _nearest_label(str(value), str(error.get("ctx", {}).get("expected", "")))
             names = [str(part) for part in loc if isinstance(part, str)]
             field = to_camel(names[-1]) if names else "value"
-            msg = f"not a PPSR {field} label" + (f" (did you mean {close[0]!r}?)" if close else "")
+            msg = f"not a PPSR {field} label" + (f" (did you mean {close!r}?)" if close else "")
         elif isinstance(value, Enum):
             value = value.value
         problems.append({"loc": json_path(loc), "msg": msg, "input": value})

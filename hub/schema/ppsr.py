@@ -233,7 +233,8 @@ def _build(data: dict[str, Any], importer: _Importer, path: str) -> Project | No
             if not isinstance(exc, ValidationError):
                 raise
             raw = exc.errors(include_url=False)
-            problems = validation_problems(exc)
+            # HubModel.__init__ already described them, in pydantic's order; describe again only if it did not.
+            problems = wrapped.errors if len(wrapped.errors) == len(raw) else validation_problems(exc)
             bad = {err["loc"][0] for err in raw if err["loc"] and err["loc"][0] in data}
             bad -= {"id", "projectId", "projectName"}
             for err, problem in zip(raw, problems, strict=True):

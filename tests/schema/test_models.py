@@ -46,6 +46,21 @@ def test_validation_error_names_the_field_path_and_the_value():
     assert isinstance(info.value, SchemaError)
 
 
+def test_the_nearest_label_is_searched_once_per_distinct_bad_value():
+    """Real inventories repeat the same bad values; the second record with one reuses the first one's search."""
+    from hub.schema import base
+
+    def bad(index: int) -> None:
+        with pytest.raises(RecordValidationError, match="did you mean 'Email'"):
+            Project(iri=IRI, project_id=f"p{index}", project_name="x", contact_point=[{"meansOfContact": "E-mail!"}])
+
+    bad(0)
+    searched = base._nearest_label.cache_info().misses
+    for index in range(1, 50):
+        bad(index)
+    assert base._nearest_label.cache_info().misses == searched
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
