@@ -1,8 +1,9 @@
-"""Adapters between the console and what it shows that the API has no route for yet: run history, dead letters.
+"""Adapters between the console and what it shows beside the registry: run history, dead letters.
 
-`run_history` asks the API for ``GET /connectors/{name}/runs`` (the run-history route the worker refactor adds,
-``{"runs": [...], "next": url | null}``, newest first); until the API has that route, it answers one entry made
-from the connector's status (its last run), so the console's section works against the final shape already.
+`run_history` asks the API for ``GET /connectors/{name}/runs`` (``{"runs": [...], "next": url | null}``, newest
+first), so the console shows exactly what the run-history topic holds. A connector registered but never run by a
+worker since the run history began has no runs there; for it the section shows one entry made from the
+connector's status (its last run), marked ``source: "status"``.
 Dead letters have no API route: `DeadLetters` calls the same functions as ``hub dlq list`` and ``hub dlq replay``.
 """
 
