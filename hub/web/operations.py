@@ -1,9 +1,9 @@
 """Adapters between the console and what it shows beside the registry: run history, dead letters.
 
 `run_history` asks the API for ``GET /connectors/{name}/runs`` (``{"runs": [...], "next": url | null}``, newest
-first), so the console shows exactly what the run-history topic holds. A connector registered but never run by a
-worker since the run history began has no runs there; for it the section shows one entry made from the
-connector's status (its last run), marked ``source: "status"``.
+first), so the console shows exactly what the run-history topic holds. When that call fails (the run-history
+topic unreadable for a moment), the section shows one entry made from the connector's status (its last run),
+marked ``source: "status"``, rather than an error in the middle of the page.
 Dead letters have no API route: `DeadLetters` calls the same functions as ``hub dlq list`` and ``hub dlq replay``.
 """
 
