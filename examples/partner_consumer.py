@@ -2,8 +2,13 @@
 
 It needs only ``aiokafka`` (``pip install aiokafka``), not the hub. Run it against your partner topic:
 
-    python examples/partner_consumer.py --bootstrap kafka.example.org:9092 \
+    export PARTNER_KAFKA_PASSWORD=...   # from `hub partners credentials ecsa` (given once)
+    python examples/partner_consumer.py --bootstrap kafka.example.org:9092 --username partner-ecsa \
         --topic ccs.partner.ecsa.projects.v1 --group ecsa-catalogue
+
+With ``--username`` it signs in with SASL/SCRAM-SHA-512 (``--tls`` for SASL over TLS), the password read from
+``PARTNER_KAFKA_PASSWORD`` so that it never shows in the process list; without, it connects unauthenticated
+(a broker with authorisation refuses that).
 
 What a partner must know (see docs/stream.md):
 
@@ -22,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -39,7 +45,22 @@ def describe(message: Any) -> str:
     return f"{message.offset} {event} {iri} {name}".rstrip()
 
 
-async def consume(bootstrap: str, topic: str, group: str, from_beginning: bool) -> None:
+def sign_in(username: str | None, tls: bool) -> dict[str, Any]:
+    """The consumer's security options: SASL/SCRAM-SHA-512 as ``username`` (password from the environment)."""
+    if username is None:
+        return {"security_protocol": "SSL"} if tls else {}
+    password = os.environ.get("PARTNER_KAFKA_PASSWORD")
+    if not password:
+        raise SystemExit("--username needs the partner's password in PARTNER_KAFKA_PASSWORD")
+    return {
+        "security_protocol": "SASL_SSL" if tls else "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": username,
+        "sasl_plain_password": password,
+    }
+
+
+async def consume(bootstrap: str, topic: str, group: str, from_beginning: bool, security: dict[str, Any]) -> None:
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -47,6 +68,7 @@ async def consume(bootstrap: str, topic: str, group: str, from_beginning: bool) 
         isolation_level="read_committed",  # never see records of aborted transactions
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=True,
+        **security,
     )
     await consumer.start()
     try:
@@ -62,9 +84,12 @@ def main() -> None:
     parser.add_argument("--topic", required=True, help="e.g. ccs.partner.<you>.projects.v1")
     parser.add_argument("--group", required=True, help="your consumer group: it remembers your position")
     parser.add_argument("--from-beginning", action="store_true", help="a new group starts at the first record")
+    parser.add_argument("--username", help="your Kafka user (SASL/SCRAM-SHA-512); password in PARTNER_KAFKA_PASSWORD")
+    parser.add_argument("--tls", action="store_true", help="the cluster's listener uses TLS")
     args = parser.parse_args()
+    security = sign_in(args.username, args.tls)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends it; the group has the position
-        asyncio.run(consume(args.bootstrap, args.topic, args.group, args.from_beginning))
+        asyncio.run(consume(args.bootstrap, args.topic, args.group, args.from_beginning, security))
 
 
 if __name__ == "__main__":

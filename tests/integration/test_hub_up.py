@@ -62,8 +62,11 @@ def test_hub_up_runs_its_broker_and_ctrl_c_stops_everything(tmp_path: Path, kafk
         info = json.loads(status.stdout)
         assert info["running"] is True
         assert info["bootstrap"] == up["bootstrap"]
-        assert info["rss_bytes"] > 0
-        broker_pid = int(info["pid"])
+        [node] = info["nodes"]
+        assert node["rss_bytes"] > 0
+        assert "broker" in node["role"], node
+        assert "controller" in node["role"], node
+        broker_pid = int(node["pid"])
         assert _process_alive(broker_pid)
 
         proc.send_signal(signal.SIGINT)

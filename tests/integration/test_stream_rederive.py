@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -155,10 +156,16 @@ async def test_example_partner_consumer_prints_records_deletions_and_tombstones(
 ) -> None:
     """examples/partner_consumer.py, run as a partner would, prints every committed record with what happened."""
     await _two_syncs(kafka, settings)
+    # The example signs in as a partner would, with a SCRAM user; here the hub's own, which may read this topic.
+    security = kafka.security
+    sign_in, env = [], None
+    if security.sasl_username and security.sasl_password:
+        sign_in = ["--username", security.sasl_username]
+        env = {**os.environ, "PARTNER_KAFKA_PASSWORD": security.sasl_password.get_secret_value()}
     child = await asyncio.create_subprocess_exec(
         sys.executable, str(EXAMPLE), "--bootstrap", kafka.bootstrap, "--topic", entity_topic(settings, "projects"),
-        "--group", f"{unique_name}-partner", "--from-beginning",
-        stdout=asyncio.subprocess.PIPE,
+        "--group", f"{unique_name}-partner", "--from-beginning", *sign_in,
+        stdout=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
     assert child.stdout is not None
     try:
