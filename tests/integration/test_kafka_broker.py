@@ -55,11 +55,16 @@ def test_broker_is_apache_kafka_from_maven_central(kafka: KafkaClients) -> None:
             continue
         if b"kafka.Kafka" not in cmdline:
             continue
-        config = Path(cmdline[-2].decode() if cmdline[-1] == b"" else cmdline[-1].decode())
-        if f"127.0.0.1:{port}" not in config.read_text():
+        # Another broker on this machine may have been started with paths relative to its own directory.
+        config = proc / "cwd" / (cmdline[-2].decode() if cmdline[-1] == b"" else cmdline[-1].decode())
+        try:
+            text = config.read_text()
+        except OSError:
+            continue
+        if f"127.0.0.1:{port}" not in text:
             continue
         classpath = cmdline[cmdline.index(b"-cp") + 1].decode()
-        libs = Path(classpath.removesuffix("/*"))
+        libs = proc / "cwd" / classpath.removesuffix("/*")
         jars = sorted(p.name for p in libs.glob("kafka_2.13-*.jar"))
         assert jars, f"no kafka_2.13 jar in {libs}"
         return
