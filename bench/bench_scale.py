@@ -411,10 +411,18 @@ async def cluster(settings: HubSettings, brokers: int) -> AsyncIterator[tuple[Ka
             await asyncio.to_thread(broker.stop)
 
 
+async def warm_up(kafka: KafkaClients) -> None:
+    """Start one transactional producer, so a new broker creates its transaction log before the first size."""
+    producer = kafka.transactional_producer(f"bench-warm-up-{uuid.uuid4().hex[:8]}")
+    await asyncio.wait_for(producer.start(), READY_TIMEOUT_S)
+    await producer.stop()
+
+
 async def main_async(args: argparse.Namespace) -> None:
     settings = load_settings()
     results: list[SizeResult] = []
     async with cluster(settings, args.brokers) as (kafka, replicas), serving(replay_app()) as replay:
+        await warm_up(kafka)
         with tempfile.TemporaryDirectory(prefix="hub-bench-scale-") as workdir:
             for n in args.sizes:
                 print(f"N={n}: starting the roles and registering {n} connectors ...", file=sys.stderr, flush=True)
