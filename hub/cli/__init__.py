@@ -14,6 +14,7 @@ from hub.cli.materialise import materialise
 from hub.cli.partners import partners
 from hub.cli.query import query
 from hub.cli.replay import replay
+from hub.cli.route import route
 from hub.cli.sync import sync
 from hub.cli.tail import tail
 from hub.cli.up import up
@@ -37,6 +38,7 @@ main.add_command(tail)
 main.add_command(dump)
 main.add_command(query)
 main.add_command(materialise)
+main.add_command(route)
 main.add_command(mapping)
 
 __all__ = ["main"]
