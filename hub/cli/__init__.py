@@ -14,6 +14,7 @@ from hub.cli.materialise import materialise
 from hub.cli.partners import partners
 from hub.cli.query import query
 from hub.cli.replay import replay
+from hub.cli.secrets import secrets
 from hub.cli.sync import sync
 from hub.cli.tail import tail
 from hub.cli.up import up
@@ -38,5 +39,6 @@ main.add_command(dump)
 main.add_command(query)
 main.add_command(materialise)
 main.add_command(mapping)
+main.add_command(secrets)
 
 __all__ = ["main"]
