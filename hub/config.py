@@ -159,6 +159,16 @@ class HubSettings(BaseSettings):
         min_length=16,
         description="Key of the HMAC that turns platform user ids into pseudonymous tokens.",
     )
+    production: bool = Field(
+        False,
+        description="A production site: settings a laptop may leave to defaults (HUB_SECRETS_KEY) must be set.",
+    )
+    secrets_key: SecretStr | None = Field(
+        None,
+        min_length=1,
+        description="Fernet keys that encrypt connector secrets, comma-separated, the first encrypting; unset in "
+        "development: a key is generated into <state_dir>/secrets.keys.",
+    )
     kafka: KafkaSettings = KafkaSettings()
     local_kafka: LocalKafkaSettings = LocalKafkaSettings()
     stream: StreamSettings = StreamSettings()

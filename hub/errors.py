@@ -19,6 +19,7 @@ __all__ = [
     "RecordValidationError",
     "RetriableConnectorError",
     "SchemaError",
+    "SecretsKeyError",
     "SkippableRecordError",
     "StoreLockedError",
     "StreamError",
@@ -40,6 +41,10 @@ class ConfigError(HubError):
     def __init__(self, message: str, *, errors: Sequence[dict[str, Any]] = ()) -> None:
         super().__init__(message)
         self.errors = list(errors)
+
+
+class SecretsKeyError(ConfigError):
+    """A connector secret cannot be encrypted or decrypted: no key, a bad key, or a key the hub does not hold."""
 
 
 class OutboundRefusedError(ConfigError):

@@ -24,6 +24,7 @@ from hub.dump.matcher import run_matcher
 from hub.dump.materialiser import open_store, run_materialiser
 from hub.errors import ConfigError, HubError
 from hub.localkafka import LocalKafka
+from hub.security.secret_keys import load_keyring
 from hub.stream.kafka import KafkaClients
 from hub.stream.router import PartnerRouter
 from hub.stream.topics import ensure_topics, hub_topics
@@ -34,7 +35,7 @@ from hub.web.settings import WebSettings
 from hub.worker.group import ensure_assignment_topic
 from hub.worker.service import worker
 
-__all__ = ["kafka_cluster", "run_hub", "run_until_signalled", "run_worker", "supervised"]
+__all__ = ["check_secrets_keys", "kafka_cluster", "run_hub", "run_until_signalled", "run_worker", "supervised"]
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +59,19 @@ async def kafka_cluster(settings: HubSettings) -> AsyncIterator[KafkaClients]:
     finally:
         if not already_running:
             await asyncio.to_thread(broker.stop)
+
+
+def check_secrets_keys(settings: HubSettings) -> None:
+    """Refuse to start a role that stores or runs connectors without usable keys for their secrets.
+
+    Checked before anything starts rather than at the first stored or run connector: a production role without
+    ``HUB_SECRETS_KEY`` is a deployment mistake the operator should see at once.
+
+    Raises:
+        SecretsKeyError: ``HUB_PRODUCTION=true`` without ``HUB_SECRETS_KEY``, or a key that is not a Fernet key.
+    """
+    keyring = load_keyring(settings)
+    log.info("settings.secrets_keys", source=keyring.source, encrypting_key=keyring.current_id)
 
 
 async def _prepare(settings: HubSettings, kafka: KafkaClients) -> None:
@@ -110,6 +124,7 @@ async def run_hub(settings: HubSettings, stop: asyncio.Event) -> None:
     after projects change) and the portal's directory index. Each of those is ``supervised``: one that fails is
     restarted with backoff.
     """
+    check_secrets_keys(settings)
     settings = ensure_admin_token(settings)
     async with kafka_cluster(settings) as kafka:
         await _prepare(settings, kafka)
@@ -185,6 +200,7 @@ async def run_worker(settings: HubSettings, stop: asyncio.Event) -> None:
     """Run connectors only (no API), sharing them with the other workers, until ``stop`` is set."""
     if not settings.kafka_bootstrap:
         raise ConfigError("hub worker needs HUB_KAFKA_BOOTSTRAP: workers join an existing cluster")
+    check_secrets_keys(settings)
     kafka = KafkaClients.from_settings(settings)
     await _prepare(settings, kafka)
     async with (

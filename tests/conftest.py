@@ -18,6 +18,7 @@ import structlog
 from hub.config import KafkaSettings, LocalKafkaSettings
 from hub.errors import KafkaDeployError
 from hub.localkafka import LocalKafka
+from hub.security.secret_keys import generate_key
 from hub.stream.kafka import KafkaClients
 
 # Read before the autouse fixture below clears HUB_* for each test.
@@ -33,12 +34,20 @@ _LOCAL_SASL = os.environ.get("HUB_LOCAL_KAFKA__SASL", "true").strip().lower() no
 _IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+#: One secrets key for the whole session: no test writes a development key file into the working directory.
+SESSION_SECRETS_KEY = generate_key()
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts with no HUB_* variables and structlog's defaults."""
+    """Each test starts with no HUB_* variables but the session's HUB_SECRETS_KEY, and structlog's defaults.
+
+    Tests of the development key file (``tests/security/test_secret_keys.py``) delete HUB_SECRETS_KEY.
+    """
     for name in list(os.environ):
         if name.startswith("HUB_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("HUB_SECRETS_KEY", SESSION_SECRETS_KEY)
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -26,6 +27,7 @@ from hub.api.keys import (
     READY_CHECK,
     REGISTRY,
     RESOLVER,
+    SECRETS_KEYS,
     SETTINGS,
     BackfillProbe,
     Clock,
@@ -39,6 +41,7 @@ from hub.api.routing import ApiRoutes
 from hub.config import HubSettings
 from hub.connectors.base import Connector
 from hub.dump.http_doc import OPERATIONS as MOUNTED_OPERATIONS
+from hub.security.secret_keys import Keyring, load_keyring
 from hub.stream.state import PartnerSubscription
 
 __all__ = ["api_routes", "make_app", "openapi_document"]
@@ -137,6 +140,7 @@ def make_app(
     extra_setup: Callable[[web.Application], None] | None = None,
     public_routes: Iterable[web.AbstractRouteDef] = (),
     middlewares: Sequence[Middleware] = (),
+    secrets_keys: Callable[[], Keyring] | None = None,
 ) -> web.Application:
     """Build the API application.
 
@@ -156,6 +160,8 @@ def make_app(
         extra_setup: called with the app before it is frozen, e.g. ``hub.dump.http.setup``.
         public_routes: routes that need no bearer token (the portal's pages, which have their own sessions).
         middlewares: more middleware, outermost (the portal's security headers).
+        secrets_keys: the keys that encrypt connector secrets before they are stored; by default
+            ``load_keyring(settings)``, asked at each store (tests pass a fixed keyring).
     """
     routes = api_routes()
     public = routes.public_paths()
@@ -172,6 +178,7 @@ def make_app(
     admin_token = settings.api.admin_token
     app[BOOTSTRAP_HASH] = hash_token(admin_token.get_secret_value()) if admin_token is not None else None
     app[CLOCK] = clock or (lambda: datetime.now(UTC))
+    app[SECRETS_KEYS] = secrets_keys or functools.partial(load_keyring, settings)
     hub_metrics = metrics or HubMetrics()
     hub_metrics.watch_status(registry.status, router_lag)
     app[METRICS] = hub_metrics

@@ -17,7 +17,7 @@ from aiohttp import web
 from pydantic import RootModel, ValidationError
 
 from hub.api.auth import Principal
-from hub.api.keys import CLOCK, CONNECTOR_TYPES, PRINCIPAL, REGISTRY, RESOLVER, SETTINGS
+from hub.api.keys import CLOCK, CONNECTOR_TYPES, PRINCIPAL, REGISTRY, RESOLVER, SECRETS_KEYS, SETTINGS
 from hub.api.models import (
     DEFAULT_INTERVAL_S,
     NAME_PATTERN,
@@ -40,6 +40,8 @@ from hub.api.routing import ApiRoutes, QueryParam, json_response
 from hub.api.secrets import mask, merge_secrets, secret_fields
 from hub.api.status import CommandRecord, status_view
 from hub.connectors.base import Connector
+from hub.errors import SecretsKeyError
+from hub.security.connector_secrets import seal_config
 from hub.stream.state import ConnectorRecord
 from hub.worker.runs import RunHistory
 
@@ -155,6 +157,12 @@ async def _store(
     if problems:
         names = ", ".join(p.field for p in problems)
         raise ApiError(422, "invalid_config", f"connector config is invalid at: {names}", problems)
+    try:
+        # Validated in clear, stored sealed: from here on the secrets exist only as ciphertext (issue 14).
+        config = seal_config(connector.config_model, config, request.app[SECRETS_KEYS])
+    except SecretsKeyError as exc:
+        log.error("api.secrets_key_unusable", connector=name, error=str(exc))  # noqa: TRY400 - no locals in logs
+        raise ApiError(503, "secrets_key_unusable", f"connector secrets cannot be encrypted: {exc}") from exc
     now = request.app[CLOCK]()
     interval = None if body.cron else (body.schedule_interval_s or DEFAULT_INTERVAL_S)
     paused = body.paused if body.paused is not None else (existing.paused if existing is not None else False)

@@ -16,6 +16,7 @@ from hub.api.status import CommandRecord, ConnectorStatus, WorkerRecord
 from hub.api.tables import MemoryTable, Table
 from hub.config import HubSettings
 from hub.connectors.base import Connector
+from hub.security.secret_keys import Keyring
 from hub.stream.state import ConnectorRecord, CursorRecord, PartnerSubscription
 from hub.worker.runs import RunRecord
 
@@ -30,6 +31,7 @@ __all__ = [
     "READY_CHECK",
     "REGISTRY",
     "RESOLVER",
+    "SECRETS_KEYS",
     "SETTINGS",
     "BackfillProbe",
     "Clock",
@@ -70,4 +72,6 @@ BOOTSTRAP_HASH = web.AppKey[str | None]("bootstrap_hash")
 CLOCK = web.AppKey[Clock]("clock")
 METRICS = web.AppKey[HubMetrics]("metrics")
 OPENAPI = web.AppKey[dict[str, Any]]("openapi")
+#: The keys that seal connector secrets before they are stored; asked at each store, so a rotated key file is used.
+SECRETS_KEYS = web.AppKey[Callable[[], Keyring]]("secrets_keys")
 PRINCIPAL = web.RequestKey[Principal]("principal")

@@ -15,6 +15,7 @@ from hub.cli.partners import partners
 from hub.cli.query import query
 from hub.cli.replay import replay
 from hub.cli.route import route
+from hub.cli.secrets import secrets
 from hub.cli.sync import sync
 from hub.cli.tail import tail
 from hub.cli.up import up
@@ -40,5 +41,6 @@ main.add_command(query)
 main.add_command(materialise)
 main.add_command(route)
 main.add_command(mapping)
+main.add_command(secrets)
 
 __all__ = ["main"]

@@ -14,6 +14,8 @@ from hub.config import HubSettings
 from hub.connectors import Connector, HttpClient, build_connector, connector_type
 from hub.errors import ConfigError
 from hub.schema.anonymise import Pseudonymiser
+from hub.security.connector_secrets import reveal_for_run
+from hub.security.secret_keys import Keyring
 from hub.stream.kafka import KafkaClients
 from hub.stream.state import ConnectorRecord, StateTable
 from hub.stream.topics import ensure_topics, hub_topics, internal_topic
@@ -28,22 +30,36 @@ __all__ = [
 ]
 
 
-def build_from_record(record: ConnectorRecord, *, http: HttpClient, settings: HubSettings) -> Connector:
-    """The connector a stored record describes, with the hub's pseudonymiser.
+def build_from_record(
+    record: ConnectorRecord, *, http: HttpClient, settings: HubSettings, keyring: Keyring | None = None
+) -> Connector:
+    """The connector a stored record describes, its secrets decrypted, with the hub's pseudonymiser.
+
+    This is where a stored secret is opened (see ``hub.security.connector_secrets``): only to run the connector.
+
+    Args:
+        record: the stored connector (secrets sealed, or in clear from a YAML file).
+        http: the connector's HTTP client.
+        settings: the hub's settings (the pseudonymiser's key; the secrets' keys when ``keyring`` is None).
+        keyring: the keys that open the secrets; ``load_keyring(settings)`` by default.
 
     Raises:
         ConfigError: unknown connector type or invalid config, naming each offending field.
+        SecretsKeyError: a secret under a key the hub does not hold; the message names the connector.
     """
+    plain = reveal_for_run(record, settings, keyring)
     return build_connector(
-        record.type, record.config, http=http, pseudonymiser=Pseudonymiser(settings.anonymisation_secret)
+        plain.type, plain.config, http=http, pseudonymiser=Pseudonymiser(settings.anonymisation_secret)
     )
 
 
 @asynccontextmanager
-async def open_connector(record: ConnectorRecord, settings: HubSettings) -> AsyncIterator[Connector]:
-    """A connector with its own HTTP session, closed when the block exits."""
+async def open_connector(
+    record: ConnectorRecord, settings: HubSettings, *, keyring: Keyring | None = None
+) -> AsyncIterator[Connector]:
+    """A connector with its own HTTP session, closed when the block exits (see ``build_from_record``)."""
     async with aiohttp.ClientSession() as session:
-        yield build_from_record(record, http=HttpClient(session), settings=settings)
+        yield build_from_record(record, http=HttpClient(session), settings=settings, keyring=keyring)
 
 
 def record_from_file(path: Path, *, name: str | None = None) -> ConnectorRecord:

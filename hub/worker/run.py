@@ -18,6 +18,8 @@ from hub.api.secrets import MASK, secret_fields
 from hub.config import HubSettings
 from hub.connectors import connector_type
 from hub.errors import ConfigError, OutboundRefusedError, StreamError
+from hub.security.connector_secrets import reveal_for_run
+from hub.security.secret_keys import Keyring
 from hub.stream.connectors import open_connector
 from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import SyncProgress, SyncSummary, run_sync
@@ -52,7 +54,8 @@ async def run_connector(
     history: RunHistory,
     worker: str,
     progress: SyncProgress | None = None,
-    scrub: Scrub = lambda text: text,
+    scrub: Scrub | None = None,
+    keyring: Keyring | None = None,
 ) -> SyncSummary:
     """Run one sync of ``record`` and record it in the run history.
 
@@ -63,7 +66,9 @@ async def run_connector(
         history: where the run is appended (once at the start, once at the end).
         worker: who runs it (a worker id, or ``hub-sync@host:pid``).
         progress: called after each committed batch with the running totals.
-        scrub: removes the connector's secrets from an error message before it is stored.
+        scrub: removes the connector's secrets from an error message before it is stored; by default
+            ``secret_scrubber`` of the record with its secrets decrypted.
+        keyring: the keys that decrypt the record's secrets; ``load_keyring(settings)`` by default.
 
     Raises:
         OutboundRefusedError: a configured URL is not allowed; the run is recorded as failed.
@@ -82,8 +87,11 @@ async def run_connector(
             progress(current)
 
     try:
-        await check_outbound(record, settings)
-        async with open_connector(record, settings) as connector:
+        # Opened here, where it runs, and nowhere else; a key the hub lacks fails this run, naming the connector.
+        plain = reveal_for_run(record, settings, keyring)
+        scrub = scrub or secret_scrubber(plain)
+        await check_outbound(plain, settings)
+        async with open_connector(plain, settings) as connector:
             try:
                 summary = await run_sync(record.name, connector, kafka=kafka, settings=settings, progress=on_batch)
             finally:
@@ -93,7 +101,8 @@ async def run_connector(
         await _finish(history, run, summary, requests, "cancelled", None)
         raise
     except Exception as exc:
-        await _finish(history, run, summary, requests, "failed", scrub(f"{type(exc).__name__}: {exc}"))
+        error = f"{type(exc).__name__}: {exc}"
+        await _finish(history, run, summary, requests, "failed", scrub(error) if scrub else error)
         raise
     await _finish(history, run, summary, requests, "succeeded", None)
     return summary
@@ -143,7 +152,6 @@ def kafka_runner(kafka: KafkaClients, settings: HubSettings, history: RunHistory
             history=history,
             worker=worker,
             progress=progress,
-            scrub=secret_scrubber(record),
         )
 
     return run

@@ -27,6 +27,7 @@ from hub.api.secrets import MASK, secret_fields
 from hub.api.status import HEARTBEAT_INTERVAL_S, ConnectorStatus, WorkerRecord
 from hub.config import ApiSettings
 from hub.connectors.base import Connector
+from hub.errors import HubError
 from hub.stream.pipeline import SyncProgress, SyncSummary
 from hub.stream.state import ConnectorRecord
 
@@ -91,6 +92,7 @@ class Scheduler:
         metrics: HubMetrics | None = None,
         clock: Clock = _utc_now,
         tick_s: float = 1.0,
+        reveal: Callable[[ConnectorRecord], ConnectorRecord] | None = None,
     ) -> None:
         self.registry = registry
         self.worker_id = worker_id
@@ -101,6 +103,8 @@ class Scheduler:
         self._metrics = metrics
         self._clock = clock
         self._tick_s = tick_s
+        # Stored records hold their secrets encrypted; an error text holds them in clear, so scrubbing needs them.
+        self._reveal = reveal or (lambda record: record)
         self._slots: dict[str, _Slot] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._last_heartbeat = 0.0
@@ -315,6 +319,9 @@ class Scheduler:
     def _scrub(self, record: ConnectorRecord, text: str, *, limit: int = _MAX_ERROR_CHARS) -> str:
         """The text without any of the connector's secrets (an exception may quote a URL or a header)."""
         model = self._types.get(record.type)
+        with contextlib.suppress(HubError):
+            # A key the hub lacks: the run failed before the secrets were opened, so no error can quote them.
+            record = self._reveal(record)
         for name in secret_fields(model.config_model if model else None, record.config):
             value = record.config.get(name)
             if isinstance(value, str) and value:

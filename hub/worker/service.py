@@ -14,6 +14,7 @@ from hub.api.keys import Registry
 from hub.api.metrics import HubMetrics
 from hub.config import HubSettings
 from hub.connectors.base import Connector
+from hub.security.connector_secrets import reveal_for_run
 from hub.stream.kafka import KafkaClients
 from hub.worker.group import WorkerGroup
 from hub.worker.run import kafka_runner
@@ -64,6 +65,7 @@ async def worker(
         owns=owns,
         connector_types=connector_types,
         metrics=metrics,
+        reveal=lambda record: reveal_for_run(record, settings),
     )
     group = WorkerGroup(kafka, settings, worker_id=worker_id, on_change=scheduler.release_unowned)
     await group.start()

@@ -21,11 +21,14 @@ from hub.api.keys import Registry
 from hub.api.tables import MemoryTable
 from hub.config import ApiSettings, HubSettings
 from hub.connectors.base import Batch, Connector, ConnectorConfig, RawRecord
+from hub.security.secret_keys import Keyring, generate_key
 from hub.worker import scheduler as api_scheduler
 
 ADMIN_TOKEN = "admin-token-for-the-api-tests-0123456789"
 SECRET = "s3cr3t-platform-token-never-echoed"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+#: The keys the test apps seal connector secrets with (no key file is written by unit tests).
+KEYRING = Keyring([generate_key()], source="the tests' keyring")
 
 ADDRESSES = {
     "api.public.example": ["93.184.216.34"],
@@ -135,7 +138,7 @@ def make_api(aiohttp_client: Any) -> MakeApi:
             settings or api_settings(),
             registry=registry,
             connector_types={"fake": FakeConnector, "other": OtherConnector},
-            **{"resolver": fake_resolver, "clock": lambda: NOW, **options},
+            **{"resolver": fake_resolver, "clock": lambda: NOW, "secrets_keys": lambda: KEYRING, **options},
         )
         return Api(await aiohttp_client(app), registry)
 

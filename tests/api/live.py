@@ -13,7 +13,7 @@ from aiohttp import web
 from hub.api.app import make_app
 from hub.api.keys import Registry
 from hub.config import HubSettings
-from tests.api.conftest import ADMIN_TOKEN, FakeConnector, OtherConnector, fake_resolver, memory_registry
+from tests.api.conftest import ADMIN_TOKEN, KEYRING, FakeConnector, OtherConnector, fake_resolver, memory_registry
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ def live_api(settings: HubSettings) -> Iterator[LiveApi]:
             registry=registry,
             connector_types={"fake": FakeConnector, "other": OtherConnector},
             resolver=fake_resolver,
+            secrets_keys=lambda: KEYRING,
         )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

@@ -10,7 +10,7 @@ from structlog.testing import capture_logs
 from hub.api.secrets import MASK
 from hub.api.status import CommandRecord, ConnectorStatus, WorkerRecord
 from hub.stream.state import CursorRecord
-from tests.api.conftest import NOW, SECRET, Api, MakeApi, api_settings, connector_body
+from tests.api.conftest import KEYRING, NOW, SECRET, Api, MakeApi, api_settings, connector_body
 
 
 async def _create(api: Api, body: dict[str, object] | None = None) -> dict[str, object]:
@@ -41,7 +41,7 @@ async def test_an_unknown_token_is_refused(api: Api) -> None:
 
 
 async def test_create_masks_secrets_and_never_logs_them(api: Api) -> None:
-    """The secret is stored for the connector but no response and no log line shows it."""
+    """The secret is stored for the connector, encrypted, and no response and no log line shows it."""
     with capture_logs() as logs:
         created = await _create(api)
         listed = await (await api.client.get("/connectors", headers=api.admin)).text()
@@ -56,7 +56,8 @@ async def test_create_masks_secrets_and_never_logs_them(api: Api) -> None:
     assert any(entry["event"] == "api.connector_stored" for entry in logs)
     stored = api.registry.connectors.get("zoo-main")
     assert stored is not None
-    assert stored.config["token"] == SECRET
+    assert SECRET not in stored.model_dump_json()
+    assert KEYRING.decrypt(stored.config["token"]) == SECRET
     assert stored.owner == "bootstrap-admin"
     assert stored.schedule_interval_s == 600
 
@@ -232,15 +233,15 @@ async def test_put_keeps_omitted_and_masked_secrets(api: Api) -> None:
     assert response.status == 200
     stored = api.registry.connectors.get("zoo-main")
     assert stored is not None
-    assert stored.config["token"] == SECRET
+    assert KEYRING.decrypt(stored.config["token"]) == SECRET
     assert stored.config["page_size"] == 50
     assert stored.created_at == NOW
     body["config"] = {"base_url": "https://api.public.example/api/"}
     await api.client.put("/connectors/zoo-main", json=body, headers=api.admin)
-    assert api.registry.connectors.get("zoo-main").config["token"] == SECRET  # type: ignore[union-attr]
+    assert KEYRING.decrypt(api.registry.connectors.get("zoo-main").config["token"]) == SECRET  # type: ignore[union-attr]
     body["config"] = {"base_url": "https://api.public.example/api/", "token": "new-one"}
     await api.client.put("/connectors/zoo-main", json=body, headers=api.admin)
-    assert api.registry.connectors.get("zoo-main").config["token"] == "new-one"  # type: ignore[union-attr]
+    assert KEYRING.decrypt(api.registry.connectors.get("zoo-main").config["token"]) == "new-one"  # type: ignore[union-attr]
 
 
 async def test_put_creates_when_absent(api: Api) -> None:
