@@ -19,7 +19,9 @@ _THIRD_PARTY_LOGGERS = ("aiohttp", "aiokafka")
 # moment (its __consumer_offsets topic is being created), and a coordinator moves during a rebalance. Seen at
 # every first start, they would teach operators to ignore ERROR lines; they are logged at DEBUG instead.
 _TRANSIENT_AIOKAFKA = re.compile(
+    # "Marking the coordinator dead": a coordinator request timed out (a busy machine); aiokafka looks it up again.
     r"GroupCoordinatorNotAvailableError|NotCoordinatorForGroupError|CoordinatorLoadInProgress"
+    r"|Marking the coordinator dead"
 )
 
 

@@ -58,9 +58,15 @@ async def _hub(kafka: KafkaClients, prefix: str, *args: str) -> str:
     return out.decode()
 
 
-async def _settled(kafka: KafkaClients, topic: str, count: int) -> list[Message]:
-    # read_topics waits for transactions open when it starts, so what `hub sync` committed is all there.
+async def _settled(kafka: KafkaClients, topic: str, count: int, timeout_s: float = 60.0) -> list[Message]:
+    # The router routes after `hub sync` committed, in its own time: read (committed records only) until the
+    # partner topic holds `count` records or the deadline passes, then check there are no more than that.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
     messages = await read_topics(kafka, [topic])
+    while len(messages) < count and loop.time() < deadline:
+        await asyncio.sleep(0.2)  # between two full reads of the topic; the deadline bounds the wait
+        messages = await read_topics(kafka, [topic])
     assert len(messages) == count
     return messages
 

@@ -90,6 +90,7 @@ def test_aiokafkas_self_healing_coordinator_errors_are_not_error_lines(capsys: p
     configure_logging("json", "INFO")
     coordinator = logging.getLogger("aiokafka.consumer.group_coordinator")
     coordinator.error("Group Coordinator Request failed: [Error 15] GroupCoordinatorNotAvailableError")
+    coordinator.warning("Marking the coordinator dead (node 1)for group g.hub.workers.")
     coordinator.error("Unexpected error in coordinator routine")
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1
