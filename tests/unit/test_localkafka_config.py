@@ -132,7 +132,7 @@ def test_a_new_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPat
     dashed = uuid.UUID(bytes=b"\xf8" + bytes(15))  # base64url "-A...": the first 6 bits are 62
     plain = uuid.UUID(bytes=bytes(16))
     draws = iter([dashed, plain])
-    monkeypatch.setattr(localkafka.uuid, "uuid4", lambda: next(draws))
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(draws))
     assert base64.urlsafe_b64encode(dashed.bytes).decode().startswith("-")
     cluster_id = localkafka._new_cluster_id()
     assert cluster_id == base64.urlsafe_b64encode(plain.bytes).decode().rstrip("=")
