@@ -3,8 +3,11 @@
 It needs only ``aiokafka`` (``pip install aiokafka``), not the hub. Run it against your partner topic:
 
     export PARTNER_KAFKA_PASSWORD=...   # from `hub partners credentials ecsa` (given once)
-    python examples/partner_consumer.py --bootstrap kafka.example.org:9092 --username partner-ecsa \
-        --topic ccs.partner.ecsa.projects.v1 --group ecsa-catalogue
+    python examples/partner_consumer.py --bootstrap kafka.example.org:9092 --username partner.ecsa \
+        --topic ccs.partner.ecsa.projects.v1 --group ccs.partner.ecsa.catalogue
+
+The user may join only consumer groups starting with its topic prefix (``ccs.partner.ecsa.``): the broker
+refuses any other group with GROUP_AUTHORIZATION_FAILED.
 
 With ``--username`` it signs in with SASL/SCRAM-SHA-512 (``--tls`` for SASL over TLS), the password read from
 ``PARTNER_KAFKA_PASSWORD`` so that it never shows in the process list; without, it connects unauthenticated

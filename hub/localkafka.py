@@ -161,7 +161,12 @@ def _command_line(pid: int) -> str:
 
 def _new_cluster_id() -> str:
     # Kafka's cluster ids are a UUID's 16 bytes in URL-safe base64 without padding (as `random-uuid` prints).
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # One in 64 starts with "-", which kafka-storage's argument parser takes for an option ("--cluster-id/-t:
+    # expected one argument"); Kafka's own Uuid.randomUuid draws again in that case, and so does this.
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def _write_private(path: Path, text: str) -> None:

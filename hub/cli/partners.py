@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 import click
 
 from hub.cli._root import pass_settings
 from hub.cli.api import ApiClient, echo_json, pass_client
 from hub.config import HubSettings
+from hub.errors import HubError
+from hub.security.partner_access import PASSWORD_ENV, PartnerAccess, access_from_file, access_from_flags
 from hub.stream.kafka import KafkaClients
+from hub.stream.partner_reader import read_topic
 from hub.stream.topics import partner_topic
 
 __all__ = ["partners"]
@@ -81,25 +86,6 @@ def unsubscribe(client: ApiClient, partner: str, name: str) -> None:
     click.echo(f"deleted {partner}/{name}")
 
 
-async def _read(kafka: KafkaClients, topic: str, limit: int, idle_s: float) -> int:
-    consumer = kafka.committed_consumer(topic)
-    await consumer.start()
-    count = 0
-    try:
-        while count < limit:
-            batch = await consumer.getmany(timeout_ms=int(idle_s * 1000), max_records=limit - count)
-            if not batch:
-                break
-            for records in batch.values():
-                for record in records:
-                    value = record.value.decode() if record.value is not None else "null"
-                    click.echo(value)
-                    count += 1
-    finally:
-        await consumer.stop()
-    return count
-
-
 @partners.command()
 @click.argument("partner")
 @pass_client
@@ -122,11 +108,72 @@ def revoke_credentials(client: ApiClient, partner: str) -> None:
 @click.option("--entity-type", default="projects", show_default=True)
 @click.option("--max", "limit", default=1000, show_default=True, help="Stop after this many records.")
 @click.option("--idle", "idle_s", default=5.0, show_default=True, help="Stop after this many seconds without one.")
+@click.option(
+    "--client-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The JSON `hub partners credentials` printed, saved to a file: read as that partner.",
+)
+@click.option(
+    "--username",
+    envvar="PARTNER_KAFKA_USERNAME",
+    help=f"Read as this Kafka user (SASL/SCRAM-SHA-512), its password in {PASSWORD_ENV}.",
+)
+@click.option("--bootstrap", help="The cluster (default: the client config's, else HUB_KAFKA_BOOTSTRAP).")
+@click.option("--tls", is_flag=True, help="With --username: the listener speaks TLS (CA: HUB_KAFKA__SSL_CAFILE).")
 @pass_settings
-def read(settings: HubSettings, partner: str, entity_type: str, limit: int, idle_s: float) -> None:
-    """Print a partner topic's records (JSON-LD, one per line) from the beginning; needs HUB_KAFKA_BOOTSTRAP."""
-    if not settings.kafka_bootstrap:
-        raise click.ClickException("set HUB_KAFKA_BOOTSTRAP to the cluster the hub uses (hub up logs it)")
-    topic = partner_topic(settings, partner, entity_type)
-    count = asyncio.run(_read(KafkaClients.from_settings(settings), topic, limit, idle_s))
+def read(
+    settings: HubSettings,
+    partner: str,
+    entity_type: str,
+    limit: int,
+    idle_s: float,
+    client_config: Path | None,
+    username: str | None,
+    bootstrap: str | None,
+    tls: bool,
+) -> None:
+    """Print a partner topic's records (JSON-LD, one per line) from the beginning.
+
+    As the partner: with --client-config FILE (the answer of `hub partners credentials`), or --username with the
+    password in PARTNER_KAFKA_PASSWORD. Without either, as the hub (HUB_KAFKA_BOOTSTRAP and HUB_KAFKA__*).
+    """
+    try:
+        clients, topic, access = _reader(settings, partner, entity_type, client_config, username, bootstrap, tls)
+        count = asyncio.run(
+            read_topic(
+                clients, topic, limit, idle_s, click.echo, allowed_prefix=access.topic_prefix if access else None
+            )
+        )
+    except HubError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{count} records from {topic}", err=True)
+
+
+def _reader(
+    settings: HubSettings,
+    partner: str,
+    entity_type: str,
+    client_config: Path | None,
+    username: str | None,
+    bootstrap: str | None,
+    tls: bool,
+) -> tuple[KafkaClients, str, PartnerAccess | None]:
+    """Who reads (the partner, or the hub) and which topic."""
+    address = bootstrap or settings.kafka_bootstrap
+    password = os.environ.get(PASSWORD_ENV) or None
+    cafile = settings.kafka.ssl_cafile
+    access: PartnerAccess | None = None
+    if client_config is not None:
+        access = access_from_file(client_config, password=password, bootstrap=bootstrap, cafile=cafile)
+    elif username is not None:
+        if not address:
+            raise click.UsageError("--username needs --bootstrap or HUB_KAFKA_BOOTSTRAP: the cluster to read from")
+        access = access_from_flags(address, username, password, tls=tls, cafile=cafile)
+    elif not address:
+        raise click.ClickException("set HUB_KAFKA_BOOTSTRAP to the cluster the hub uses (hub up logs it)")
+    stream = settings.stream
+    if access is not None and access.stream_prefix is not None:
+        stream = stream.model_copy(update={"topic_prefix": access.stream_prefix})
+    topic = partner_topic(stream, partner, entity_type)
+    clients = access.clients if access is not None else KafkaClients.from_settings(settings, address)
+    return clients, topic, access

@@ -133,3 +133,40 @@ async def test_the_scheduler_scrubs_the_secret_in_clear_from_a_failed_runs_statu
     assert status.error is not None
     assert SECRET not in status.error
     assert "token=**********" in status.error
+
+
+async def test_a_lost_key_fails_only_that_connector_and_the_scheduler_keeps_running() -> None:
+    """The worker's scheduler marks the connector under a lost key failed, naming it, and still runs the others."""
+    registry = memory_registry()
+    await registry.connectors.put("zoo", _sealed(OLD))
+    other = seal_config(FakeConfig, {"base_url": "https://api.public.example/", "token": "other"}, lambda: NEW)
+    await registry.connectors.put("penguins", ConnectorRecord(name="penguins", type="fake", config=other))
+    ran: list[str] = []
+
+    async def runner(record: ConnectorRecord, progress: SyncProgress) -> SyncSummary:
+        reveal_record(record, NEW)  # what run_connector does first, with the hub's (new) keys
+        ran.append(record.name)
+        return SyncSummary(fetched=1)
+
+    scheduler = Scheduler(
+        registry,
+        runner,
+        settings=HubSettings().api,
+        worker_id="w1",
+        clock=lambda: datetime.now(NOW.tzinfo),
+        connector_types={"fake": FakeConnector},
+        reveal=lambda record: reveal_record(record, NEW),
+    )
+    await scheduler.tick()
+    await scheduler.wait_idle()
+    failed, fine = registry.status.get("zoo"), registry.status.get("penguins")
+    assert failed is not None
+    assert fine is not None
+    assert failed.state == "failed"
+    assert failed.error is not None
+    assert "connector 'zoo': config.token cannot be decrypted" in failed.error
+    assert OLD.current_id in failed.error
+    assert fine.state == "idle"
+    assert ran == ["penguins"]
+    await scheduler.tick()  # the next tick runs as usual: the failure did not stop the scheduler
+    assert scheduler.owned == {"zoo", "penguins"}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
+from hub import localkafka
 from hub.config import KafkaSettings, LocalKafkaSettings
 from hub.errors import KafkaDeployError
 from hub.localkafka import LocalKafka, default_deploy_dir
@@ -122,3 +125,15 @@ def test_old_single_node_storage_without_a_record_asks_for_sasl_off(tmp_path: Pa
     (tmp_path / "kafka" / "data" / "meta.properties").write_text("version=1\n")
     with pytest.raises(KafkaDeployError, match="formatted without SASL by an earlier hub"):
         _broker(tmp_path).start()
+
+
+def test_a_new_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A UUID whose base64 starts with "-" is drawn again: kafka-storage would take it for an option."""
+    dashed = uuid.UUID(bytes=b"\xf8" + bytes(15))  # base64url "-A...": the first 6 bits are 62
+    plain = uuid.UUID(bytes=bytes(16))
+    draws = iter([dashed, plain])
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(draws))
+    assert base64.urlsafe_b64encode(dashed.bytes).decode().startswith("-")
+    cluster_id = localkafka._new_cluster_id()
+    assert cluster_id == base64.urlsafe_b64encode(plain.bytes).decode().rstrip("=")
+    assert len(cluster_id) == 22
