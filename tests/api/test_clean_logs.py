@@ -7,7 +7,6 @@ is read back: JSON log lines by level, and anything else (a library's warning pr
 from __future__ import annotations
 
 import json
-import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,9 @@ import aiohttp
 import pytest
 
 from hub.stream.kafka import KafkaClients
-from tests.api.test_hub_up_end_to_end import ADMIN, ADMIN_TOKEN, _start, _until
+from tests.api.test_hub_up_end_to_end import ADMIN, ADMIN_TOKEN
 from tests.api.zooniverse_replay import zooniverse_app
+from tests.hub_up_process import hub_up_env, start_hub_up, until
 
 pytestmark = pytest.mark.integration
 
@@ -41,22 +41,17 @@ async def test_start_sync_delete_and_ctrl_c_log_nothing_alarming(
     aiohttp_server: Any, kafka: KafkaClients, unique_name: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
     replay = await aiohttp_server(zooniverse_app())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        {
-            **kafka.environment(),
-            "HUB_STREAM__TOPIC_PREFIX": unique_name,
-            "HUB_STATE_DIR": str(tmp_path / "state"),
-            "HUB_API__PORT": str(unused_tcp_port),
-            "HUB_API__ADMIN_TOKEN": ADMIN_TOKEN,
-            "HUB_API__OUTBOUND_ALLOW": json.dumps(["127.0.0.1/32"]),
-            "HUB_ANONYMISATION_SECRET": "clean-logs-test-secret-0123456789",
-            "HUB_LOG_FORMAT": "json",
-        }
+    env = hub_up_env(
+        kafka,
+        unique_name,
+        tmp_path / "state",
+        unused_tcp_port,
+        ADMIN_TOKEN,
+        HUB_ANONYMISATION_SECRET="clean-logs-test-secret-0123456789",
     )
     log = tmp_path / "hub-up.log"
     api = f"http://127.0.0.1:{unused_tcp_port}"
-    proc = _start(env, log)
+    proc = start_hub_up(env, log)
     try:
         async with aiohttp.ClientSession() as http:
 
@@ -69,7 +64,7 @@ async def test_start_sync_delete_and_ctrl_c_log_nothing_alarming(
                         pytest.fail(f"hub up exited with {proc.returncode}: {log.read_text()[-3000:]}")
                     return False
 
-            await _until("the API to be ready", log, ready)
+            await until("the API to be ready", log, ready)
             body = {"name": "zoo", "type": "zooniverse", "config": {"base_url": str(replay.make_url("/api/"))}}
             async with http.post(f"{api}/connectors", json=body, headers=ADMIN) as response:
                 assert response.status == 201, await response.text()
@@ -79,14 +74,14 @@ async def test_start_sync_delete_and_ctrl_c_log_nothing_alarming(
                     runs = (await response.json())["runs"]
                 return bool(runs) and runs[0]["outcome"] == "succeeded"
 
-            await _until("a successful run", log, synced)
+            await until("a successful run", log, synced)
             async with http.delete(f"{api}/connectors/zoo", headers=ADMIN) as response:
                 assert response.status == 204
 
             async def released() -> bool:
                 return "scheduler.released" in log.read_text()
 
-            await _until("the worker to release the deleted connector", log, released)
+            await until("the worker to release the deleted connector", log, released)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
     finally:

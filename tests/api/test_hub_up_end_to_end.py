@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,20 +17,12 @@ import pytest
 
 from hub.stream.kafka import KafkaClients
 from tests.api.zooniverse_replay import PROJECTS, zooniverse_app
+from tests.hub_up_process import hub_up_env, start_hub_up, until
 
 pytestmark = pytest.mark.integration
 
 ADMIN_TOKEN = "end-to-end-admin-token-0123456789abcdef"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-def _tail(log: Path) -> str:
-    return log.read_text()[-4000:]
-
-
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as handle:
-        return subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, stdout=handle, stderr=subprocess.STDOUT)
 
 
 def _partner_read(env: dict[str, str]) -> list[dict[str, Any]]:
@@ -45,18 +36,6 @@ def _partner_read(env: dict[str, str]) -> list[dict[str, Any]]:
         timeout=120,
     )
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-
-
-async def _until(what: str, log: Path, check: Any, timeout_s: float = 180) -> Any:
-    try:
-        async with asyncio.timeout(timeout_s):
-            while True:
-                result = await check()
-                if result:
-                    return result
-                await asyncio.sleep(0.5)
-    except TimeoutError:
-        pytest.fail(f"timed out waiting for {what}\n--- hub up log\n{_tail(log)}")
 
 
 async def _topic_exists(kafka: KafkaClients, topic: str) -> bool:
@@ -87,21 +66,10 @@ async def test_hub_up_registers_routes_and_delivers(
 ) -> None:
     """The partner topic of a "projects on Zooniverse" subscription receives the replayed projects."""
     replay = await aiohttp_server(zooniverse_app())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        {
-            **kafka.environment(),
-            "HUB_STREAM__TOPIC_PREFIX": unique_name,
-            "HUB_STATE_DIR": str(tmp_path / "state"),
-            "HUB_API__PORT": str(unused_tcp_port),
-            "HUB_API__ADMIN_TOKEN": ADMIN_TOKEN,
-            "HUB_API__OUTBOUND_ALLOW": json.dumps(["127.0.0.1/32"]),
-            "HUB_LOG_FORMAT": "json",
-        }
-    )
+    env = hub_up_env(kafka, unique_name, tmp_path / "state", unused_tcp_port, ADMIN_TOKEN)
     log = tmp_path / "hub-up.log"
     api = f"http://127.0.0.1:{unused_tcp_port}"
-    proc = _start(env, log)
+    proc = start_hub_up(env, log)
     try:
         async with aiohttp.ClientSession() as http:
 
@@ -114,7 +82,7 @@ async def test_hub_up_registers_routes_and_delivers(
                         pytest.fail(f"hub up exited with {proc.returncode}: {log.read_text()[-3000:]}")
                     return False
 
-            await _until("the API to be ready", log, ready)
+            await until("the API to be ready", log, ready)
             body = {
                 "name": "zooniverse-main",
                 "type": "zooniverse",
@@ -135,9 +103,9 @@ async def test_hub_up_registers_routes_and_delivers(
                 topic = (await response.json())["topics"][0]
             assert topic == f"{unique_name}.partner.ecsa.projects.v1"
 
-            await _until("the partner topic", log, lambda: _topic_exists(kafka, topic))
+            await until("the partner topic", log, lambda: _topic_exists(kafka, topic))
             received: dict[str, Any] = {}
-            await _until("the projects on the partner topic", log, lambda: _read(kafka, topic, received))
+            await until("the projects on the partner topic", log, lambda: _read(kafka, topic, received))
             names = sorted(doc["projectName"] for doc in received.values())
             assert names == sorted(p["display_name"] for p in PROJECTS)
             assert all("/zooniverse/" in key for key in received)
@@ -149,7 +117,7 @@ async def test_hub_up_registers_routes_and_delivers(
                     status: dict[str, Any] = await response.json()
                 return status if status["state"] == "idle" and status["records_published"] >= len(PROJECTS) else None
 
-            status = await _until("an idle, successful connector", log, synced)
+            status = await until("an idle, successful connector", log, synced)
             assert status["last_error"] is None
             async with http.get(f"{api}/partners/ecsa/subscriptions/zooniverse-projects", headers=partner) as response:
                 assert (await response.json())["backfill"]["partitions_total"] == 1
@@ -161,7 +129,7 @@ async def test_hub_up_registers_routes_and_delivers(
                     results = await response.json()
                 return int(results["results"]["bindings"][0]["n"]["value"]) > 0
 
-            await _until("the materialiser behind /sparql", log, materialised)
+            await until("the materialiser behind /sparql", log, materialised)
             async with http.get(f"{api}/metrics", headers=ADMIN) as response:
                 metrics = await response.text()
             assert 'hub_connector_records_published_total{connector="zooniverse-main"}' in metrics
@@ -173,8 +141,8 @@ async def test_hub_up_registers_routes_and_delivers(
             proc.send_signal(signal.SIGINT)
             assert await asyncio.to_thread(proc.wait, 60) == 0
             log = tmp_path / "hub-up-again.log"
-            proc = _start(env, log)
-            await _until("the restarted API to be ready", log, ready)
+            proc = start_hub_up(env, log)
+            await until("the restarted API to be ready", log, ready)
             async with http.get(f"{api}/connectors", headers=ADMIN) as response:
                 assert [c["name"] for c in (await response.json())["connectors"]] == ["zooniverse-main"]
             async with http.get(f"{api}/connectors/zooniverse-main/cursor", headers=ADMIN) as response:

@@ -6,8 +6,6 @@ the secrets or bearer tokens in clear; the connectors topic holds the secrets as
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -24,6 +22,7 @@ from hub.stream.kafka import KafkaClients
 from tests.api.zooniverse_replay import PROJECTS, zooniverse_app
 from tests.connectors.replay import Replay
 from tests.connectors.replay_scistarter import scistarter_app
+from tests.hub_up_process import hub_up_env, start_hub_up, until
 
 pytestmark = pytest.mark.integration
 
@@ -33,18 +32,6 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 def _secret(name: str) -> str:
     return f"{name}-secret-{uuid.uuid4().hex}"
-
-
-async def _until(what: str, log: Path, check: Any, timeout_s: float = 180) -> Any:
-    try:
-        async with asyncio.timeout(timeout_s):
-            while True:
-                result = await check()
-                if result:
-                    return result
-                await asyncio.sleep(0.5)
-    except TimeoutError:
-        pytest.fail(f"timed out waiting for {what}\n--- hub up log\n{_tail(log)}")
 
 
 async def _every_message(kafka: KafkaClients, prefix: str) -> dict[str, list[bytes]]:
@@ -78,15 +65,6 @@ async def _every_message(kafka: KafkaClients, prefix: str) -> dict[str, list[byt
     return found
 
 
-def _tail(log: Path) -> str:
-    return log.read_text()[-4000:]
-
-
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as handle:
-        return subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, stdout=handle, stderr=subprocess.STDOUT)
-
-
 def _hub(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(  # noqa: S603 - the hub's own command
         [sys.executable, "-m", "hub", *args], env=env, capture_output=True, text=True, timeout=120, check=False
@@ -110,21 +88,10 @@ async def test_no_topic_and_no_log_line_holds_a_secret_in_clear(
         "sci-broken": ("scistarter", {"base_url": str(zooniverse.make_url("/")), "api_key": secrets["sci-broken"]}),
     }
     state = tmp_path / "state"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        {
-            **kafka.environment(),
-            "HUB_STREAM__TOPIC_PREFIX": unique_name,
-            "HUB_STATE_DIR": str(state),
-            "HUB_API__PORT": str(unused_tcp_port),
-            "HUB_API__ADMIN_TOKEN": ADMIN_TOKEN,
-            "HUB_API__OUTBOUND_ALLOW": json.dumps(["127.0.0.1/32"]),
-            "HUB_LOG_FORMAT": "json",
-        }
-    )
+    env = hub_up_env(kafka, unique_name, state, unused_tcp_port, ADMIN_TOKEN)
     log = tmp_path / "hub-up.log"
     api = f"http://127.0.0.1:{unused_tcp_port}"
-    proc = _start(env, log)
+    proc = start_hub_up(env, log)
     try:
         async with aiohttp.ClientSession() as http:
 
@@ -142,7 +109,7 @@ async def test_no_topic_and_no_log_line_holds_a_secret_in_clear(
                     body: dict[str, Any] = await response.json()
                     return body
 
-            await _until("the API to be ready", log, ready)
+            await until("the API to be ready", log, ready)
             for name, (type_, config) in connectors.items():
                 body = {"name": name, "type": type_, "config": config, "schedule_interval_s": 3600}
                 async with http.post(f"{api}/connectors", json=body, headers=ADMIN) as response:
@@ -170,7 +137,7 @@ async def test_no_topic_and_no_log_line_holds_a_secret_in_clear(
                     and all(failed)
                 )
 
-            await _until("two syncs to succeed (one with a dead letter) and two to fail", log, settled)
+            await until("two syncs to succeed (one with a dead letter) and two to fail", log, settled)
             broken = await status("zoo-broken")
             assert "404" in broken["last_error"], broken
 
@@ -192,7 +159,7 @@ async def test_no_topic_and_no_log_line_holds_a_secret_in_clear(
                     runs = (await response.json())["runs"]
                 return len(runs) >= 2 and runs[0]["outcome"] == "succeeded"
 
-            await _until("a sync after the rotation", log, synced_again)
+            await until("a sync after the rotation", log, synced_again)
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -1,0 +1,62 @@
+"""`hub up` as a child process for end-to-end tests: its environment, its start, and waiting on it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.stream.kafka import KafkaClients
+
+
+def hub_up_env(
+    kafka: KafkaClients, prefix: str, state_dir: Path, port: int, admin_token: str, **extra: str
+) -> dict[str, str]:
+    """This process's environment without its ``HUB_*`` variables, plus a hub on the test's broker and topics.
+
+    The replays listen on loopback, which the outbound check refuses unless allowed; logs are JSON lines.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(
+        {
+            **kafka.environment(),
+            "HUB_STREAM__TOPIC_PREFIX": prefix,
+            "HUB_STATE_DIR": str(state_dir),
+            "HUB_API__PORT": str(port),
+            "HUB_API__ADMIN_TOKEN": admin_token,
+            "HUB_API__OUTBOUND_ALLOW": json.dumps(["127.0.0.1/32"]),
+            "HUB_LOG_FORMAT": "json",
+            **extra,
+        }
+    )
+    return env
+
+
+def log_tail(log: Path) -> str:
+    return log.read_text()[-4000:]
+
+
+def start_hub_up(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``hub up`` with its standard output and error in ``log``."""
+    with log.open("wb") as handle:
+        return subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+async def until(what: str, log: Path, check: Callable[[], Awaitable[Any]], timeout_s: float = 180) -> Any:
+    """The first true result of ``check``, polled until ``timeout_s``; else the test fails with the log's tail."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                result = await check()
+                if result:
+                    return result
+                await asyncio.sleep(0.5)
+    except TimeoutError:
+        pytest.fail(f"timed out waiting for {what}\n--- hub up log\n{log_tail(log)}")
