@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from hub.api.keys import Registry
 from hub.api.tables import MemoryTable
 from hub.config import HubSettings
 from hub.connectors import HttpClient
@@ -20,7 +21,7 @@ from hub.stream.pipeline import SyncProgress, SyncSummary
 from hub.stream.state import ConnectorRecord
 from hub.worker.run import run_connector
 from hub.worker.runs import RunHistory, RunRecord
-from hub.worker.scheduler import Scheduler
+from hub.worker.scheduler import RunConnector, Scheduler
 from tests.api.conftest import NOW, SECRET, FakeConfig, FakeConnector, memory_registry
 
 OLD = Keyring([generate_key()], source="old")
@@ -35,6 +36,19 @@ def _record(config: dict[str, object]) -> ConnectorRecord:
 def _sealed(keyring: Keyring = OLD) -> ConnectorRecord:
     config = {"base_url": "https://api.public.example/", "token": SECRET, "project_filter": "penguins"}
     return _record(seal_config(FakeConfig, config, lambda: keyring))
+
+
+def _scheduler(registry: Registry, runner: RunConnector, keyring: Keyring) -> Scheduler:
+    """A worker's scheduler over ``registry`` that opens sealed configs with ``keyring``."""
+    return Scheduler(
+        registry,
+        runner,
+        settings=HubSettings().api,
+        worker_id="w1",
+        clock=lambda: datetime.now(NOW.tzinfo),
+        connector_types={"fake": FakeConnector},
+        reveal=lambda record: reveal_record(record, keyring),
+    )
 
 
 def test_sealing_encrypts_secret_fields_only_and_opening_restores_them() -> None:
@@ -116,15 +130,7 @@ async def test_the_scheduler_scrubs_the_secret_in_clear_from_a_failed_runs_statu
     async def failing(record: ConnectorRecord, progress: SyncProgress) -> SyncSummary:
         raise RuntimeError(f"GET /api/projects?token={SECRET} failed")
 
-    scheduler = Scheduler(
-        registry,
-        failing,
-        settings=HubSettings().api,
-        worker_id="w1",
-        clock=lambda: datetime.now(NOW.tzinfo),
-        connector_types={"fake": FakeConnector},
-        reveal=lambda record: reveal_record(record, OLD),
-    )
+    scheduler = _scheduler(registry, failing, OLD)
     await scheduler.tick()
     await scheduler.wait_idle()
     status = registry.status.get("zoo")
@@ -148,15 +154,7 @@ async def test_a_lost_key_fails_only_that_connector_and_the_scheduler_keeps_runn
         ran.append(record.name)
         return SyncSummary(fetched=1)
 
-    scheduler = Scheduler(
-        registry,
-        runner,
-        settings=HubSettings().api,
-        worker_id="w1",
-        clock=lambda: datetime.now(NOW.tzinfo),
-        connector_types={"fake": FakeConnector},
-        reveal=lambda record: reveal_record(record, NEW),
-    )
+    scheduler = _scheduler(registry, runner, NEW)
     await scheduler.tick()
     await scheduler.wait_idle()
     failed, fine = registry.status.get("zoo"), registry.status.get("penguins")

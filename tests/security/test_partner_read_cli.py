@@ -112,10 +112,9 @@ async def test_the_partner_reads_its_topic_with_its_credentials_and_is_refused_a
         assert revoked.status == 204
 
 
-def test_a_client_config_that_is_not_the_credentials_document_is_refused_naming_the_field(tmp_path: Path) -> None:
-    """No broker needed: the file is checked before any connection."""
-    config = _save(tmp_path / "bad.json", {"username": "partner.alpha", "password": "x", "clients": {}})
-    result = subprocess.run(  # noqa: S603 - the hub's own command
+def _read_with(config: Path) -> subprocess.CompletedProcess[str]:
+    """``hub partners read alpha --client-config CONFIG``, as the partner runs it."""
+    return subprocess.run(  # noqa: S603 - the hub's own command
         [sys.executable, "-m", "hub", "partners", "read", "alpha", "--client-config", str(config)],
         env=_partner_env(),
         capture_output=True,
@@ -123,16 +122,15 @@ def test_a_client_config_that_is_not_the_credentials_document_is_refused_naming_
         timeout=60,
         check=False,
     )
+
+
+def test_a_client_config_that_is_not_the_credentials_document_is_refused_naming_the_field(tmp_path: Path) -> None:
+    """No broker needed: the file is checked before any connection."""
+    config = _save(tmp_path / "bad.json", {"username": "partner.alpha", "password": "x", "clients": {}})
+    result = _read_with(config)
     assert result.returncode == 1
     assert f"{config}: no clients.aiokafka.security_protocol" in result.stderr
     (tmp_path / "broken.json").write_text("{not json")
-    broken = subprocess.run(  # noqa: S603 - the hub's own command
-        [sys.executable, "-m", "hub", "partners", "read", "alpha", "--client-config", str(tmp_path / "broken.json")],
-        env=_partner_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    broken = _read_with(tmp_path / "broken.json")
     assert broken.returncode == 1
     assert "broken.json is not JSON (line 1, column 2)" in broken.stderr
