@@ -11,16 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
+from aiokafka.errors import KafkaError, TopicAuthorizationFailedError, UnknownTopicOrPartitionError
 
 from hub.errors import KafkaSecurityError, StreamError
 from hub.stream.consume import assign_all
 from hub.stream.kafka import KafkaClients
 
 __all__ = ["read_topic"]
-
-_UNKNOWN_TOPIC = 3
-_TOPIC_AUTHORIZATION_FAILED = 29
 
 
 def _who(clients: KafkaClients) -> str:
@@ -45,10 +42,10 @@ async def _check_topic(clients: KafkaClients, topic: str, allowed_prefix: str | 
         ) from exc
     finally:
         await admin.close()
-    code = described[0].get("error_code", 0) if described else _UNKNOWN_TOPIC
-    if code == _TOPIC_AUTHORIZATION_FAILED:
+    code = described[0].get("error_code", 0) if described else UnknownTopicOrPartitionError.errno
+    if code == TopicAuthorizationFailedError.errno:
         raise _refused(clients, topic, allowed_prefix)
-    if code == _UNKNOWN_TOPIC:
+    if code == UnknownTopicOrPartitionError.errno:
         raise StreamError(f"{topic} does not exist yet: the router creates it when a subscription first routes")
     if code:
         raise StreamError(f"cannot describe {topic}: Kafka error code {code}")
