@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import time
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import structlog
 from aiohttp import web
@@ -84,6 +87,32 @@ ROLE_RESTART_INITIAL_S = 1.0
 ROLE_RESTART_MAX_S = 30.0
 
 
+def _cancelled_from_outside() -> bool:
+    """True when this task itself is being cancelled (``hub up`` stopping), not a stray CancelledError."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost frame of ``exc``'s traceback and the hub's own innermost frame, e.g. for a log line.
+
+    The innermost frame alone is usually asyncio's (``tasks.py sleep``); the hub's frame says which of its calls
+    was waiting there.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown"
+
+    def short(frame: traceback.FrameSummary) -> str:
+        return f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
+
+    innermost = frames[-1]
+    ours = [frame for frame in frames if f"{os.sep}hub{os.sep}" in frame.filename]
+    if ours and ours[-1] is not innermost:
+        return f"{short(innermost)} in {short(ours[-1])}"
+    return short(innermost)
+
+
 async def supervised(name: str, role: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
     """Run ``role`` until ``stop`` is set, restarting it with backoff when it fails.
 
@@ -96,6 +125,15 @@ async def supervised(name: str, role: Callable[[], Awaitable[None]], stop: async
         began = time.monotonic()
         try:
             await role()
+        except asyncio.CancelledError as exc:
+            if _cancelled_from_outside():
+                raise
+            if stop.is_set():
+                return
+            # A CancelledError that escapes a role while nobody cancelled this task comes from inside a client
+            # library (aiokafka cancels its own internal waits when the broker goes away mid-start); it ended
+            # the role like any failure, so it is restarted like one instead of taking the whole hub down.
+            log.error("role.failed", role=name, error=f"CancelledError at {_where(exc)}", restart_in_s=delay)  # noqa: TRY400
         except Exception as exc:  # noqa: BLE001 - any failure of a role means: restart it, and say why
             if stop.is_set():
                 return

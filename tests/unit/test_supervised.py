@@ -48,3 +48,58 @@ async def test_stop_during_the_backoff_ends_supervision_at_once(monkeypatch: pyt
     stop.set()
     async with asyncio.timeout(10):
         await task
+
+
+async def test_a_cancelled_error_from_inside_a_role_restarts_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """aiokafka cancels its own waits when the broker goes mid-start; that ends the role, not the hub."""
+    monkeypatch.setattr(runtime, "ROLE_RESTART_INITIAL_S", 0.01)
+    stop = asyncio.Event()
+    starts: list[int] = []
+    running = asyncio.Event()
+
+    async def role() -> None:
+        starts.append(len(starts))
+        if len(starts) == 1:
+            inner = asyncio.create_task(asyncio.sleep(3600))
+            inner.cancel()
+            await inner  # raises CancelledError in this task, which nobody cancelled
+        running.set()
+        await stop.wait()
+
+    task = asyncio.create_task(runtime.supervised("partner-router", role, stop))
+    async with asyncio.timeout(10):
+        await running.wait()
+    assert len(starts) == 2
+    assert not task.done()
+    stop.set()
+    async with asyncio.timeout(10):
+        await task
+
+
+async def test_cancelling_the_supervisor_itself_still_cancels_it() -> None:
+    stop = asyncio.Event()
+    started = asyncio.Event()
+
+    async def role() -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    task = asyncio.create_task(runtime.supervised("materialiser", role, stop))
+    async with asyncio.timeout(10):
+        await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert task.cancelled()
+
+
+def test_where_names_the_frame_that_raised() -> None:
+    def raiser() -> None:
+        raise ValueError("x")
+
+    try:
+        raiser()
+    except ValueError as exc:
+        where = runtime._where(exc)
+    assert where.startswith("test_supervised.py:")
+    assert where.endswith(" raiser")
