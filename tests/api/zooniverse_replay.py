@@ -56,10 +56,12 @@ def _respond(request: web.Request, body: dict[str, Any]) -> web.Response:
 
 
 REQUESTS = web.AppKey[list[str]]("requests")
+# The projects the replay serves: a test may add to or change them between syncs, as a platform would.
+SERVED_PROJECTS = web.AppKey[list[dict[str, Any]]]("served_projects")
 
 
 async def _projects(request: web.Request) -> web.Response:
-    return _respond(request, _page("projects", PROJECTS))
+    return _respond(request, _page("projects", request.app[SERVED_PROJECTS]))
 
 
 async def _workflows(request: web.Request) -> web.Response:
@@ -70,10 +72,15 @@ async def _organizations(request: web.Request) -> web.Response:
     return _respond(request, _page("organizations", ORGANIZATIONS))
 
 
-def zooniverse_app() -> web.Application:
-    """The replay app; ``app[REQUESTS]`` lists every path it served."""
+def zooniverse_app(projects: list[dict[str, Any]] | None = None) -> web.Application:
+    """The replay app; ``app[REQUESTS]`` lists every path it served, ``app[SERVED_PROJECTS]`` what it serves.
+
+    Args:
+        projects: the projects to serve (a copy of the recorded ``PROJECTS`` when not given).
+    """
     app = web.Application()
     app[REQUESTS] = []
+    app[SERVED_PROJECTS] = [dict(project) for project in (PROJECTS if projects is None else projects)]
     app.router.add_get("/api/projects", _projects)
     app.router.add_get("/api/workflows", _workflows)
     app.router.add_get("/api/organizations", _organizations)
