@@ -1,0 +1,186 @@
+"""`run_sync`'s logic on the in-memory cluster: transactions, change detection, dead letters, sweeps and faults.
+
+The same guarantees are tested on the real broker in tests/stream and tests/integration; here each one is checked
+exactly (every transaction, every offset) and fast, including faults a real broker cannot be made to have on cue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from hub.config import HubSettings, StreamSettings
+from hub.errors import StreamError
+from hub.stream.envelope import entity_of_event_type
+from hub.stream.pipeline import SyncSummary, run_sync, transactional_id
+from hub.stream.topics import dlq_topic, entity_topic, internal_topic
+from tests.memory_kafka import MemoryCluster, MemoryKafkaClients, StoredRecord
+from tests.stream.fakes import BASE, FakeConnector, http_client, row
+
+SETTINGS = HubSettings(stream=StreamSettings(topic_prefix="mem", partitions=3, publish_give_up_s=1.0))
+PROJECTS = entity_topic(SETTINGS, "projects")
+CURSORS = internal_topic(SETTINGS, "cursors")
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def kafka() -> MemoryKafkaClients:
+    return MemoryKafkaClients(MemoryCluster(partitions=3))
+
+
+def _connector(session: aiohttp.ClientSession, rows: list[dict[str, Any]], page_size: int = 100) -> FakeConnector:
+    return FakeConnector(rows, http=http_client(session), page_size=page_size)
+
+
+def _live(records: list[StoredRecord]) -> dict[str, str]:
+    """IRI -> project name of what the entity topic holds now (later records win; deleted events and tombstones
+    delete)."""
+    held: dict[str, str] = {}
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        key = record.key.decode() if record.key else ""
+        event = entity_of_event_type(dict(record.headers).get("ce_type", b"").decode())
+        if record.value is None or (event is not None and event[1] == "deleted"):
+            held.pop(key, None)
+        else:
+            held[key] = json.loads(record.value)["projectName"]
+    return held
+
+
+async def test_each_batch_is_one_transaction_with_its_cursor(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession
+) -> None:
+    rows = [row(i) for i in range(1, 251)]
+    summary = await run_sync("fake-main", _connector(session, rows), kafka=kafka, settings=SETTINGS)
+
+    assert (summary.fetched, summary.published, summary.batches, summary.retries) == (250, 250, 3, 0)
+    cluster = kafka.cluster
+    projects = cluster.committed(PROJECTS)
+    assert sorted(r.key or b"" for r in projects) == sorted((BASE + str(i)).encode() for i in range(1, 251))
+    cursors = [r for r in cluster.committed(CURSORS) if r.key == b"fake-main"]
+    assert len(cursors) == 3
+    # Each cursor was committed in the same transaction as its batch's records, and each batch had its own.
+    batch_transactions = {r.transaction for r in projects}
+    assert {r.transaction for r in cursors} == batch_transactions
+    assert len(batch_transactions) == 3
+    for number in batch_transactions:
+        assert number is not None
+        assert cluster.transactions[number].state == "committed"
+
+
+async def test_an_unchanged_record_is_not_published_again_and_a_changed_one_is(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession
+) -> None:
+    rows = [row(i) for i in range(1, 21)]
+    await run_sync("fake-main", _connector(session, rows), kafka=kafka, settings=SETTINGS)
+    ends = kafka.cluster.ends(PROJECTS)
+
+    again = await run_sync("fake-main", _connector(session, rows), kafka=kafka, settings=SETTINGS)
+    assert (again.published, again.unchanged) == (0, 20)
+    written = [e for tp, end in ends.items() for e in kafka.cluster.logs[tp][end:] if isinstance(e, StoredRecord)]
+    assert written == [], "an unchanged sync wrote records to the entity topic"
+
+    rows[4] = row(5, "Project five, renamed")
+    changed = await run_sync("fake-main", _connector(session, rows), kafka=kafka, settings=SETTINGS)
+    assert (changed.published, changed.unchanged) == (1, 19)
+    assert _live(kafka.cluster.committed(PROJECTS))[BASE + "5"] == "Project five, renamed"
+
+
+async def test_a_malformed_record_goes_to_the_dead_letter_topic_with_its_reason(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession
+) -> None:
+    rows = [row(1), row(2, broken=True), row(3)]
+    summary = await run_sync("fake-main", _connector(session, rows), kafka=kafka, settings=SETTINGS)
+
+    assert (summary.published, summary.dead_lettered) == (2, 1)
+    assert set(_live(kafka.cluster.committed(PROJECTS))) == {BASE + "1", BASE + "3"}
+    [letter] = [r for r in kafka.cluster.committed(dlq_topic(SETTINGS)) if r.value is not None]
+    headers = {name: value.decode() for name, value in letter.headers}
+    assert headers["ce_errorkind"] == "mapping"
+    assert "title is missing" in headers["ce_errormessage"]
+    assert json.loads(letter.value or b"{}") == rows[1], "the dead letter keeps the record as the platform sent it"
+
+
+async def test_a_complete_snapshot_deletes_what_the_platform_no_longer_lists(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession
+) -> None:
+    rows = [row(i) for i in range(1, 11)]
+    await run_sync("fake-main", _connector(session, rows), kafka=kafka, settings=SETTINGS)
+    del rows[2]  # project 3 is gone from the platform
+    summary = await run_sync("fake-main", _connector(session, rows), kafka=kafka, settings=SETTINGS)
+
+    assert summary.deleted == 1
+    held = _live(kafka.cluster.committed(PROJECTS))
+    assert BASE + "3" not in held
+    assert len(held) == 9
+
+
+async def test_progress_reports_running_totals_after_each_committed_batch(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession
+) -> None:
+    seen: list[tuple[int, int, int]] = []
+
+    def progress(summary: SyncSummary) -> None:
+        seen.append((summary.batches, summary.fetched, summary.published))
+
+    rows = [row(i) for i in range(1, 26)]
+    await run_sync(
+        "fake-main", _connector(session, rows, page_size=10), kafka=kafka, settings=SETTINGS, progress=progress
+    )
+    assert seen == [(1, 10, 10), (2, 20, 20), (3, 25, 25)]
+
+
+async def test_a_lost_commit_acknowledgement_is_retried_without_writing_the_batch_twice(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession
+) -> None:
+    kafka.cluster.lose_next_commit_ack(transactional_id(SETTINGS, "fake-main"))
+    rows = [row(i) for i in range(1, 31)]
+    summary = await run_sync("fake-main", _connector(session, rows, page_size=10), kafka=kafka, settings=SETTINGS)
+
+    assert not kafka.cluster.ack_loss_pending
+    assert summary.retries == 1
+    keys = [r.key for r in kafka.cluster.committed(PROJECTS)]
+    assert len(keys) == 30, "a batch whose commit succeeded but whose answer was lost was written again"
+    assert len(set(keys)) == 30
+
+
+async def test_with_the_cluster_gone_the_sync_fails_within_its_bound_and_the_next_one_resumes(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession
+) -> None:
+    cluster = kafka.cluster
+    rows = [row(i) for i in range(1, 51)]
+
+    def cut_after_two_batches(summary: SyncSummary) -> None:
+        if summary.batches == 2:
+            cluster.down = True
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    with pytest.raises(StreamError):
+        await run_sync(
+            "fake-main",
+            _connector(session, rows, page_size=10),
+            kafka=kafka,
+            settings=SETTINGS,
+            progress=cut_after_two_batches,
+        )
+    took = loop.time() - began
+    # publish_give_up_s is 1 s here; a few seconds of slack for the backoff between tries, never minutes.
+    assert took < 10, f"the sync took {took:.1f} s to give up"
+    assert cluster.refused > 0
+    assert len(cluster.committed(PROJECTS)) == 20
+
+    cluster.down = False
+    resumed = await run_sync("fake-main", _connector(session, rows, page_size=10), kafka=kafka, settings=SETTINGS)
+    assert resumed.fetched == 30, "the next sync resumes from the committed cursor"
+    keys = [r.key for r in cluster.committed(PROJECTS)]
+    assert len(keys) == len(set(keys)) == 50
