@@ -1,42 +1,25 @@
-"""`hub up` rides out its Kafka cluster going away: `/readyz` is honest meanwhile, and every role recovers.
+"""`hub up` on its own single broker rides out the broker's absence (see tests/hub_up_outage.py).
 
-The test runs its own single-node Apache Kafka on a fixed port (the shared broker must never be stopped), starts
-`hub up` as a child process on it, syncs a Zooniverse replay to a partner subscription, stops the broker for
-``HUB_TEST_OUTAGE_S`` seconds (30 by default) and starts it again on the same port and state. Without a restart of
-the hub, a platform change synced through the API must then reach the partner topic (the worker and the router
-recovered) and ``/sparql`` (the materialiser recovered).
+The test runs its own single-node Apache Kafka on a fixed port (the shared broker must never be stopped), stops it
+for ``HUB_TEST_OUTAGE_S`` seconds (30 by default) and starts it again on the same port and state.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import signal
 import socket
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from hub.config import LocalKafkaSettings
 from hub.errors import KafkaDeployError
 from hub.localkafka import LocalKafka
 from hub.stream.kafka import KafkaClients
-from tests.api.zooniverse_replay import PROJECTS, SERVED_PROJECTS, zooniverse_app
-from tests.hub_up_process import hub_up_env, log_tail, start_hub_up, until
+from tests.hub_up_outage import hub_up_rides_out_an_outage
 
 pytestmark = pytest.mark.integration
-
-ADMIN_TOKEN = "outage-admin-token-0123456789abcdef012345"
-ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-OUTAGE_S = float(os.environ.get("HUB_TEST_OUTAGE_S", "30"))
-NEW_PROJECT_ID = "2999"
 
 
 def _free_port() -> int:
@@ -61,168 +44,12 @@ def own_broker(tmp_path: Path, kafka: KafkaClients) -> Iterator[LocalKafka]:
         broker.stop()
 
 
-@pytest.fixture
-async def replay() -> AsyncIterator[tuple[TestServer, web.Application]]:
-    app = zooniverse_app()
-    server = TestServer(app)
-    await server.start_server()
-    try:
-        yield server, app
-    finally:
-        await server.close()
-
-
-def _new_project() -> dict[str, Any]:
-    project = dict(PROJECTS[0])
-    project.update(
-        id=NEW_PROJECT_ID,
-        display_name="Kelp Forest Watch Replay",
-        title="Kelp Forest Watch Replay",
-        slug="replay-team/kelp-forest-watch-replay",
-        updated_at="2026-12-01T09:00:00.000Z",
-    )
-    return project
-
-
-async def _partner_names(kafka: KafkaClients, topic: str) -> set[str]:
-    """The project names on the partner topic, read to its end (read_committed)."""
-    consumer = kafka.committed_consumer(topic)
-    names: set[str] = set()
-    await consumer.start()
-    try:
-        while batch := await consumer.getmany(timeout_ms=1500):
-            for records in batch.values():
-                names |= {json.loads(r.value)["projectName"] for r in records if r.value is not None}
-    finally:
-        await consumer.stop()
-    return names
-
-
-def _logged_events(log: Path, event: str) -> list[dict[str, Any]]:
-    entries = []
-    for line in log.read_text().splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if entry.get("event") == event:
-            entries.append(entry)
-    return entries
-
-
 async def test_hub_up_recovers_by_itself_when_its_broker_returns(
-    own_broker: LocalKafka,
-    replay: tuple[TestServer, web.Application],
-    unique_name: str,
-    unused_tcp_port: int,
-    tmp_path: Path,
+    own_broker: LocalKafka, unique_name: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
     info = own_broker.status()
     assert info is not None
-    kafka = info.clients()
-    server, platform = replay
-    env = hub_up_env(kafka, unique_name, tmp_path / "state", unused_tcp_port, ADMIN_TOKEN)
-    log = tmp_path / "hub-up.log"
-    api = f"http://127.0.0.1:{unused_tcp_port}"
-    proc = start_hub_up(env, log)
-    timeout = aiohttp.ClientTimeout(total=15)
-    try:
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-
-            async def readiness() -> tuple[int, dict[str, Any]] | None:
-                try:
-                    async with http.get(f"{api}/readyz") as response:
-                        return response.status, await response.json()
-                except (aiohttp.ClientError, TimeoutError):
-                    if proc.poll() is not None:
-                        pytest.fail(f"hub up exited with {proc.returncode}: {log_tail(log)}")
-                    return None
-
-            async def ready() -> bool:
-                answer = await readiness()
-                return answer is not None and answer[0] == 200
-
-            await until("the API to be ready", log, ready)
-            connector = {
-                "name": "zooniverse-main",
-                "type": "zooniverse",
-                "config": {"base_url": str(server.make_url("/api/"))},
-                "schedule_interval_s": 3600,
-            }
-            async with http.post(f"{api}/connectors", json=connector, headers=ADMIN) as response:
-                assert response.status == 201, await response.text()
-            async with http.post(
-                f"{api}/tokens", json={"scopes": ["partner:ecsa"], "allow_new": True}, headers=ADMIN
-            ) as response:
-                partner = {"Authorization": f"Bearer {(await response.json())['token']}"}
-            subscription = {"entity_types": ["projects"], "platforms": ["zooniverse"]}
-            async with http.put(
-                f"{api}/partners/ecsa/subscriptions/zooniverse-projects", json=subscription, headers=partner
-            ) as response:
-                assert response.status == 201, await response.text()
-                topic = (await response.json())["topics"][0]
-            before = {p["display_name"] for p in PROJECTS}
-
-            async def partner_has(names: set[str]) -> bool:
-                try:
-                    return names <= await _partner_names(kafka, topic)
-                except Exception:  # noqa: BLE001 - the topic may not exist yet; poll again
-                    return False
-
-            await until("the projects on the partner topic", log, lambda: partner_has(before))
-
-            # The outage: the broker stops; /readyz must say so for as long as it lasts.
-            await asyncio.to_thread(own_broker.stop)
-            answers: list[tuple[int, dict[str, Any]]] = []
-            outage_ends = time.monotonic() + OUTAGE_S
-            while time.monotonic() < outage_ends:
-                answer = await readiness()
-                assert proc.poll() is None, f"hub up exited during the outage: {log_tail(log)}"
-                if answer is not None:
-                    answers.append(answer)
-                await asyncio.sleep(1.0)  # one probe a second, as a load balancer would; the outage is timed
-            assert answers, "the API did not answer /readyz at all during the outage"
-            statuses = [status for status, _ in answers]
-            first_down = statuses.index(503) if 503 in statuses else None
-            assert first_down is not None, f"/readyz never said 503 while Kafka was down: {statuses}"
-            assert first_down <= 15, f"/readyz took {first_down} probes to notice the outage: {statuses}"
-            assert 200 not in statuses[first_down:], f"/readyz said ready while Kafka was down: {statuses}"
-            assert "kafka" in answers[first_down][1]["checks"], answers[first_down]
-
-            await asyncio.to_thread(own_broker.start)
-            back = time.monotonic()
-            await until("the API to be ready again", log, ready, timeout_s=120)
-            ready_after_s = time.monotonic() - back
-
-            # A platform change, synced through the API: the worker, the router and the materialiser all work.
-            platform[SERVED_PROJECTS].append(_new_project())
-            new_name = "Kelp Forest Watch Replay"
-
-            async def sync_requested() -> bool:
-                async with http.post(f"{api}/connectors/zooniverse-main/sync", headers=ADMIN) as response:
-                    return response.status == 202
-
-            await until("the API to accept a sync", log, sync_requested, timeout_s=120)
-            await until("the new project on the partner topic", log, lambda: partner_has({new_name}), timeout_s=180)
-            routed_after_s = time.monotonic() - back
-            query = {"query": f'ASK {{ ?s ?p ?o FILTER(STR(?o) = "{new_name}") }}'}
-            sparql_headers = {**ADMIN, "Accept": "application/sparql-results+json"}
-
-            async def materialised() -> bool:
-                async with http.get(f"{api}/sparql", params=query, headers=sparql_headers) as response:
-                    return response.status == 200 and bool((await response.json())["boolean"])
-
-            await until("the new project behind /sparql", log, materialised, timeout_s=180)
-            queried_after_s = time.monotonic() - back
-            restarted = sorted({entry["role"] for entry in _logged_events(log, "role.failed")})
-            print(  # the figures of this run, for the note; pytest -s shows them
-                f"outage {OUTAGE_S:.0f} s: /readyz 503 {statuses.count(503)} of {len(statuses)} probes; "
-                f"ready {ready_after_s:.1f} s after the broker returned, partner topic {routed_after_s:.1f} s, "
-                f"SPARQL {queried_after_s:.1f} s; roles restarted: {', '.join(restarted) or 'none'}"
-            )
-        proc.send_signal(signal.SIGINT)
-        assert await asyncio.to_thread(proc.wait, 60) == 0, log_tail(log)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    figures = await hub_up_rides_out_an_outage(
+        info.clients(), own_broker.stop, own_broker.start, prefix=unique_name, port=unused_tcp_port, tmp_path=tmp_path
+    )
+    print(figures)  # pytest -s shows the figures of the run
