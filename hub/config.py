@@ -114,6 +114,14 @@ class ApiSettings(_Section):
     worker_session_timeout_ms: int = Field(10000, ge=6000, description="How soon a dead worker's share moves.")
     backoff_initial_s: float = Field(5.0, gt=0, description="Wait before restarting a failed run.")
     backoff_max_s: float = Field(900.0, gt=0, description="Longest wait between restarts of a failing connector.")
+    max_concurrent_runs: int = Field(
+        16,
+        ge=1,
+        le=10_000,
+        description=(
+            "Connector runs one worker process has in progress at once; due ones wait, the longest overdue first."
+        ),
+    )
 
 
 class DumpSettings(_Section):

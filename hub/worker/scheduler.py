@@ -193,26 +193,48 @@ class Scheduler:
         for name in set(self._slots) - set(records):
             await self._release(name, deleted=self.registry.connectors.get(name) is None)
         now = self._clock()
+        if any(
+            name not in self._slots or self._slots[name].record.created_at != r.created_at
+            for name, r in records.items()
+        ):
+            # One read of the status table for every connector adopted in this pass, not one per connector.
+            await self.registry.status.refresh()
+        due: list[_Slot] = []
         for name, record in records.items():
             previous = self._slots.get(name)
             if previous is not None and previous.record.created_at != record.created_at:
                 # Deleted and registered again under the same name: a new connector, not a changed one.
                 await self._release(name)
-            slot = self._slots.get(name) or await self._adopt(record, now)
+            slot = self._slots.get(name) or self._adopt(record, now)
             slot.record = record
             if record.paused:
                 await self._pause(slot)
                 continue
             self._apply_commands(slot, now)
             if slot.task is None and now >= slot.next_run_at:
-                slot.task = asyncio.create_task(self._run_once(slot), name=f"sync-{name}")
+                due.append(slot)
             elif slot.task is not None:
                 await self._write_live(slot)
+        self._start_due(due)
         await self._heartbeat()
 
-    async def _adopt(self, record: ConnectorRecord, now: datetime) -> _Slot:
-        """Take a connector over, carrying on from the status its previous owner wrote."""
-        await self.registry.status.refresh()
+    def _start_due(self, due: list[_Slot]) -> None:
+        """Start due runs, the longest overdue first, up to ``max_concurrent_runs`` in progress at once.
+
+        Starting every due connector at once (a worker adopting hundreds) makes each run's producer start and
+        handshake compete with all the others and with the heartbeat, so none finishes soon; a bounded number in
+        flight finishes sooner in total. The others stay due and start as runs finish (a finished run wakes the
+        loop).
+        """
+        free = self._settings.max_concurrent_runs - len(self.running)
+        waiting = sorted(due, key=lambda slot: slot.next_run_at)
+        for slot in waiting[: max(free, 0)]:
+            slot.task = asyncio.create_task(self._run_once(slot), name=f"sync-{slot.record.name}")
+        if len(waiting) > free:
+            log.debug("scheduler.runs_waiting", worker=self.worker_id, waiting=len(waiting) - max(free, 0))
+
+    def _adopt(self, record: ConnectorRecord, now: datetime) -> _Slot:
+        """Take a connector over, carrying on from the status its previous owner wrote (``tick`` refreshed it)."""
         previous = self.registry.status.get(record.name)
         if previous is not None and previous.started_at is not None and previous.started_at < record.created_at:
             previous = None  # the status of an earlier connector of this name, deleted since

@@ -137,6 +137,44 @@ async def test_never_two_runs_of_one_connector(parts: tuple[Registry, FakeRuns, 
     assert runs.max_active == {"zoo": 1}
 
 
+async def test_a_worker_runs_at_most_its_limit_at_once_longest_overdue_first() -> None:
+    """Five due connectors and a limit of two: two run, the others start as runs finish, oldest due first."""
+    registry = memory_registry()
+    runs = FakeRuns()
+    clock = Clock()
+    settings = SETTINGS.model_copy(update={"max_concurrent_runs": 2})
+    scheduler = Scheduler(registry, runs, settings=settings, worker_id="w1", clock=clock)
+    names = ["e", "d", "c", "b", "a"]
+    for age, name in enumerate(names):
+        # "a" was due longest ago: a failed run's backoff ended first.
+        await _register(registry, name, created_at=NOW - timedelta(days=1))
+        await registry.status.put(
+            name,
+            ConnectorStatus(
+                connector=name,
+                state="failed",
+                started_at=NOW - timedelta(hours=2),
+                next_run_at=NOW - timedelta(minutes=age),
+            ),
+        )
+        runs.gates[name] = asyncio.Event()
+    await scheduler.tick()
+    assert sorted(scheduler.running) == ["a", "b"]
+    await scheduler.tick()
+    assert sorted(scheduler.running) == ["a", "b"], "a tick while the limit is reached starts nothing"
+    for name in ["a", "b", "c", "d", "e"]:
+        [run] = [task for task in asyncio.all_tasks() if task.get_name() == f"sync-{name}"]
+        runs.gates[name].set()
+        async with asyncio.timeout(5):
+            await run
+        await scheduler.tick()
+        await asyncio.sleep(0)  # let the runs just started begin
+        assert len(scheduler.running) <= 2
+        assert sum(runs.active.values()) <= 2
+    await scheduler.wait_idle()
+    assert runs.calls == ["a", "b", "c", "d", "e"]
+
+
 async def test_failures_back_off_and_recover(parts: tuple[Registry, FakeRuns, Clock, Scheduler]) -> None:
     """Each failure doubles the wait up to the maximum; a success resets it. Secrets are scrubbed from errors."""
     registry, runs, clock, scheduler = parts
