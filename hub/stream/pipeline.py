@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import orjson
 import structlog
 from aiokafka import TopicPartition
 
@@ -189,11 +190,12 @@ class _Sync:
         own = self.own
         self.pending_seen, self.pending_failed = set(), set()
         if complete:
-            own.seen, own.failed, own.mark_keys = set(), set(), set()
+            own.clear_marks()
             return
         for message in messages:
-            if message.key is not None:
-                own.observe(message.key.decode(), message.value)
+            if message.key is not None and message.value is not None:
+                value = orjson.loads(message.value)
+                own.add_marks(message.key.decode(), value["seen"], value["failed"])
 
     async def run(self, summary: SyncSummary, progress: SyncProgress | None) -> None:
         batch: Batch

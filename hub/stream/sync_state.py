@@ -72,7 +72,7 @@ class SyncState:
         dead_letters: raw key → signature of the connector's latest dead letter of it.
         seen: marks of a sweep under way (records seen so far).
         failed: raw keys dead-lettered in that sweep.
-        mark_keys: the keys holding those marks (tombstoned when the sweep completes).
+        marks: the marks records of that sweep by key (tombstoned when the sweep completes).
         complete: the ``meta`` record is there (the state was written by this hub, or rebuilt).
         read: messages read to load it (the evidence that a start reads this topic only).
     """
@@ -84,14 +84,31 @@ class SyncState:
     dead_letters: dict[str, str] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
-    mark_keys: set[str] = field(default_factory=set)
+    marks: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     complete: bool = False
     read: int = 0
 
     @property
     def empty(self) -> bool:
         """Nothing at all is stored (a new connector, or a hub upgraded from before the state topic)."""
-        return not (self.complete or self.index.entries or self.raw.hashes or self.dead_letters or self.mark_keys)
+        return not (self.complete or self.index.entries or self.raw.hashes or self.dead_letters or self.marks)
+
+    @property
+    def mark_keys(self) -> set[str]:
+        """The keys of the marks records of the sweep under way."""
+        return set(self.marks)
+
+    def add_marks(self, key: str, seen: Iterable[str], failed: Iterable[str]) -> None:
+        """Keep one marks record (as read, or as just committed)."""
+        record = (frozenset(seen), frozenset(failed))
+        self.marks[key] = record
+        self.seen |= record[0]
+        self.failed |= record[1]
+
+    def clear_marks(self) -> None:
+        """The sweep completed: its marks are tombstoned."""
+        self.marks.clear()
+        self.seen, self.failed = set(), set()
 
     def observe(self, key: str, value: bytes | None) -> None:
         """Fold one state-topic record into the state.
@@ -114,13 +131,18 @@ class SyncState:
         elif kind == "d":
             self.dead_letters[name] = str(data["h"])
         elif kind == "m":
-            self.seen.update(data.get("seen", ()))
-            self.failed.update(data.get("failed", ()))
-            self.mark_keys.add(key)
+            # Only the dict is updated while reading: partitions interleave, so a sweep's marks can be read after
+            # the next sweep's; ``settle_marks`` derives the sets from the latest record of each key at the end.
+            self.marks[key] = (frozenset(data.get("seen", ())), frozenset(data.get("failed", ())))
         elif key == _META:
             self.complete = True
         else:
             log.warning("sync_state.unknown_key", topic=self.topic, key=key)
+
+    def settle_marks(self) -> None:
+        """Derive the sweep's marks from the marks records, once every record was read."""
+        self.seen = set().union(*(seen for seen, _ in self.marks.values()))
+        self.failed = set().union(*(failed for _, failed in self.marks.values()))
 
     def _forget(self, kind: str, name: str, key: str) -> None:
         if kind == "e":
@@ -130,11 +152,7 @@ class SyncState:
         elif kind == "d":
             self.dead_letters.pop(name, None)
         elif kind == "m":
-            # Marks are only ever tombstoned all together, when their sweep completes.
-            self.mark_keys.discard(key)
-            if not self.mark_keys:
-                self.seen.clear()
-                self.failed.clear()
+            self.marks.pop(key, None)
         elif key == _META:
             self.complete = False
 
@@ -245,6 +263,7 @@ async def load_sync_state(kafka: KafkaClients, topic: str, source: str) -> SyncS
     async for message in iter_topics(kafka, [topic]):
         state.read += 1
         state.observe(message.key_text, message.value)
+    state.settle_marks()
     return state
 
 
@@ -260,7 +279,7 @@ async def rebuild_sync_state(
     topic, source = stored.topic, stored.source
     everything = await HashIndex.load(kafka, settings)
     state = SyncState(
-        topic=topic, source=source, seen=stored.seen, failed=stored.failed, mark_keys=stored.mark_keys, complete=True
+        topic=topic, source=source, seen=stored.seen, failed=stored.failed, marks=stored.marks, complete=True
     )
     state.index.entries = {iri: entry for iri, entry in everything.entries.items() if entry.source == source}
     async for message in iter_topics(kafka, [raw_topic(settings, platform)]):
