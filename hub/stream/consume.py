@@ -132,6 +132,9 @@ async def read_to_end(
       transactions open when it started to commit or abort, then stops at what is stable (another writer's long
       transaction must not hold a reader forever).
 
+    ``settle_timeout_s`` counts from the last records read, not from the start: reading a million records takes
+    longer than that, and is not waiting.
+
     Raises:
         StreamError: ``written`` records did not become readable in time.
     """
@@ -151,6 +154,8 @@ async def read_to_end(
         for records in batch.values():
             for record in records:
                 yield to_message(record)
+        if batch:
+            deadline = asyncio.get_running_loop().time() + settle_timeout_s
         pending = await behind()
         if pending and asyncio.get_running_loop().time() > deadline:
             short = {tp for tp in pending if await consumer.position(tp) < required[tp]}

@@ -1,18 +1,20 @@
 """One sync of one connector, end to end: fetch → map → publish, each batch with its cursor in one transaction.
 
 Order matters on start: the transactional producer starts first (fencing a crashed predecessor and settling the
-transaction it left open), then the committed cursor and content hashes are read; so the state read is exactly
-what was committed, and the sync resumes right after the last committed batch.
+transaction it left open), then the committed cursor and the connector's own state topic (content hashes, raw
+hashes, dead letters, sweep marks: ``hub.stream.sync_state``) are read; so the state read is exactly what was
+committed, and the sync resumes right after the last committed batch. Each batch writes its state changes in its
+own transaction, so nothing else has to be read to start.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import orjson
 import structlog
 from aiokafka import TopicPartition
 
@@ -20,20 +22,29 @@ from hub.config import HubSettings
 from hub.connectors.sweep import plan_sweep
 from hub.errors import StreamError, SweepRefused
 from hub.schema.base import CONTEXT_URL
-from hub.stream.changes import HashIndex, RawIndex, load_dead_letters
 from hub.stream.kafka import KafkaClients
 from hub.stream.normalise import BatchPlan, Normaliser
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
 from hub.stream.records import connector_source
 from hub.stream.state import CursorRecord, StateTable, encode_state
+from hub.stream.sync_state import (
+    SyncState,
+    load_sync_state,
+    mark_messages,
+    mark_tombstones,
+    meta_message,
+    rebuild_sync_state,
+    state_messages,
+    sweep_mark,
+)
 from hub.stream.topics import (
     COMPACTED_ENTITY_TYPES,
-    dlq_topic,
     ensure_topics,
     hub_topics,
     internal_topic,
-    raw_topic,
     raw_topic_spec,
+    sync_state_topic,
+    sync_state_topic_spec,
 )
 
 if TYPE_CHECKING:
@@ -60,6 +71,8 @@ class SyncSummary:
         sweep_refused: why a snapshot sweep was refused, if it was.
         written: per partition, the offset after the last message this sync committed; pass it as ``written``
             to ``hub.stream.changes.read_topics`` to read this sync's own records right after it.
+        state_read: messages read from the connector's state topic to start (its own records only).
+        state_rebuilt: the state was rebuilt from the entity topics (a hub upgraded from before the state topic).
     """
 
     fetched: int = 0
@@ -72,6 +85,8 @@ class SyncSummary:
     retries: int = 0
     sweep_refused: str | None = None
     written: dict[TopicPartition, int] = field(default_factory=dict)
+    state_read: int = 0
+    state_rebuilt: bool = False
 
     def add(self, plan: BatchPlan) -> None:
         """Count a committed batch."""
@@ -86,15 +101,6 @@ class SyncSummary:
 SyncProgress = Callable[[SyncSummary], None]
 
 
-def sweep_mark(iri: str) -> str:
-    """The short mark a sweep in progress keeps for a record it saw (stored in the cursor record).
-
-    48 bits of SHA-256 keep the cursor record at about 13 bytes per record; a collision (odds about 1e-5 for a
-    hundred thousand records) could only spare one record from a deletion, never delete one.
-    """
-    return hashlib.sha256(iri.encode()).hexdigest()[:12]
-
-
 def transactional_id(settings: HubSettings, connector_name: str) -> str:
     """The transactional id of a connector's publisher: stable, so a restarted sync fences a crashed one."""
     return f"{settings.stream.topic_prefix}.sync.{connector_name}"
@@ -106,22 +112,18 @@ class _Sync:
         connector_name: str,
         connector: Connector,
         *,
-        kafka: KafkaClients,
         settings: HubSettings,
         publisher: TransactionalPublisher,
         cursors: StateTable[CursorRecord],
-        index: HashIndex,
-        raw_index: RawIndex,
-        dead_letters: dict[str, str],
+        state: SyncState,
     ) -> None:
         self.name = connector_name
         self.connector = connector
         self.settings = settings
         self.publisher = publisher
         self.cursors = cursors
-        self.index = index
-        self.raw_index = raw_index
-        self.dead_letters = dead_letters
+        self.own = state
+        self.index = state.index
         self.source = connector_source(connector_name)
         self.state = cursors.get(connector_name) or CursorRecord(connector=connector_name)
         self.normaliser = Normaliser(
@@ -129,14 +131,17 @@ class _Sync:
             connector=connector_name,
             source=self.source,
             map_record=connector.map,
-            index=index,
-            raw_index=raw_index,
+            index=state.index,
+            raw_index=state.raw,
             dataschema=CONTEXT_URL,
-            dead_letters=dead_letters,
+            dead_letters=state.dead_letters,
         )
         self.max_share = float(getattr(connector.config, "max_delete_share", 0.2))
         # Only a snapshot connector sweeps; an incremental one sees changes only, so it keeps no marks.
         self.snapshot = getattr(connector, "sync_mode", "incremental") == "snapshot"
+        # Marks not stored in the state topic yet: those a cursor record of an older hub carried over.
+        self.pending_seen = set(self.state.sweep_seen) - state.seen
+        self.pending_failed = set(self.state.sweep_failed) - state.failed
 
     def _sweep(self, plan: BatchPlan, seen: set[str], failed: set[str], summary: SyncSummary) -> None:
         previous = self.index.live_from(self.source, COMPACTED_ENTITY_TYPES)
@@ -152,7 +157,7 @@ class _Sync:
             return
         self.normaliser.plan_deletions(plan, gone, platform=self.connector.platform)
 
-    async def _publish(self, plan: BatchPlan, new_state: CursorRecord) -> None:
+    async def _publish(self, plan: BatchPlan, state_changes: list[OutgoingMessage], new_state: CursorRecord) -> None:
         cursor_message = OutgoingMessage(self.cursors.topic, self.name.encode(), encode_state(new_state))
         before = self.state.batches
 
@@ -169,30 +174,50 @@ class _Sync:
                 f"{new_state.batches}: another process is syncing it; stop one of them"
             )
 
-        await self.publisher.publish([*plan.messages, cursor_message], verify=verify)
+        await self.publisher.publish([*plan.messages, *state_changes, cursor_message], verify=verify)
+
+    def _marks(self, plan: BatchPlan, batch_number: int, complete: bool, summary: SyncSummary) -> list[OutgoingMessage]:
+        """The sweep's marks for this batch (stored in the state topic), or, when it completes, the sweep itself."""
+        own = self.own
+        new_seen = {sweep_mark(iri) for iri in plan.seen} | self.pending_seen
+        new_failed = set(plan.failed_raw_keys) | self.pending_failed
+        if complete:
+            self._sweep(plan, own.seen | new_seen, own.failed | new_failed, summary)
+            return mark_tombstones(own.topic, own.mark_keys)
+        return mark_messages(own.topic, batch_number, new_seen - own.seen, new_failed - own.failed)
+
+    def _apply_marks(self, messages: list[OutgoingMessage], complete: bool) -> None:
+        own = self.own
+        self.pending_seen, self.pending_failed = set(), set()
+        if complete:
+            own.clear_marks()
+            return
+        for message in messages:
+            if message.key is not None and message.value is not None:
+                value = orjson.loads(message.value)
+                own.add_marks(message.key.decode(), value["seen"], value["failed"])
 
     async def run(self, summary: SyncSummary, progress: SyncProgress | None) -> None:
-        seen = set(self.state.sweep_seen)
-        failed = set(self.state.sweep_failed)
         batch: Batch
         async for batch in self.connector.fetch(self.state.cursor):
             plan = self.normaliser.plan(batch.records)
-            if self.snapshot:
-                seen |= {sweep_mark(iri) for iri in plan.seen}
-                failed |= plan.failed_raw_keys
-            if batch.snapshot_complete and self.snapshot:
-                self._sweep(plan, seen, failed, summary)
-                seen, failed = set(), set()
+            number = self.state.batches + 1
+            complete = batch.snapshot_complete and self.snapshot
+            marks = self._marks(plan, number, complete, summary) if self.snapshot else []
+            changes = state_messages(self.own.topic, plan, self.index, self.own.raw, self.own.dead_letters)
+            if not self.own.complete:
+                changes.append(meta_message(self.own.topic))
             new_state = CursorRecord(
                 connector=self.name,
                 cursor=batch.cursor,
-                sweep_seen=sorted(seen),
-                sweep_failed=sorted(failed),
-                batches=self.state.batches + 1,
+                batches=number,
                 records=self.state.records + len(batch.records),
             )
-            await self._publish(plan, new_state)
-            plan.commit_to(self.index, self.raw_index, self.dead_letters)
+            await self._publish(plan, [*changes, *marks], new_state)
+            plan.commit_to(self.index, self.own.raw, self.own.dead_letters)
+            self.own.complete = True
+            if self.snapshot:
+                self._apply_marks(marks, complete)
             self.state = new_state
             summary.add(plan)
             summary.retries = self.publisher.retries
@@ -208,6 +233,51 @@ class _Sync:
             )
             if progress is not None:
                 progress(summary)
+
+
+_REBUILD_MESSAGES_PER_TRANSACTION = 5000
+
+
+async def _start_state(
+    kafka: KafkaClients,
+    settings: HubSettings,
+    publisher: TransactionalPublisher,
+    cursor: CursorRecord | None,
+    name: str,
+    connector: Connector,
+    topic: str,
+) -> tuple[SyncState, bool]:
+    """The connector's state, read from its own topic; rebuilt once from the entity topics after an upgrade.
+
+    Returns the state and whether it was rebuilt.
+    """
+    state = await load_sync_state(kafka, topic, connector_source(name))
+    synced_before = cursor is not None and cursor.batches > 0
+    if state.complete or (state.empty and not synced_before):
+        log.info("sync.state_loaded", connector=name, topic=topic, read=state.read, live=len(state.index.entries))
+        return state, False
+    # The connector synced before this hub kept its state topic (or a rebuild was cut short): rebuild it once.
+    log.warning(
+        "sync.state_rebuilding",
+        connector=name,
+        topic=topic,
+        reason="the connector's state topic is incomplete; reading the entity, raw and dead-letter topics once",
+    )
+    rebuilt, messages = await rebuild_sync_state(kafka, settings, state, connector=name, platform=connector.platform)
+    step = _REBUILD_MESSAGES_PER_TRANSACTION
+    for start in range(0, len(messages), step):
+        # Keyed records on a compacted topic: a retried transaction that had committed after all rewrites the same.
+        await publisher.publish(messages[start : start + step])
+    rebuilt.read = state.read
+    log.warning(
+        "sync.state_rebuilt",
+        connector=name,
+        topic=topic,
+        live=len(rebuilt.index.entries),
+        raw=len(rebuilt.raw.hashes),
+        dead_letters=len(rebuilt.dead_letters),
+    )
+    return rebuilt, True
 
 
 async def run_sync(
@@ -240,7 +310,16 @@ async def run_sync(
     """
     clock = time.monotonic()
     summary = SyncSummary()
-    await ensure_topics(kafka, [*hub_topics(settings), raw_topic_spec(settings, connector.platform)], settings)
+    state_topic = sync_state_topic(settings, connector_name)
+    await ensure_topics(
+        kafka,
+        [
+            *hub_topics(settings),
+            raw_topic_spec(settings, connector.platform),
+            sync_state_topic_spec(settings, connector_name),
+        ],
+        settings,
+    )
     publisher = TransactionalPublisher(
         kafka,
         transactional_id(settings, connector_name),
@@ -250,19 +329,17 @@ async def run_sync(
     async with publisher:
         try:
             async with StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord) as cursors:
-                index = await HashIndex.load(kafka, settings)
-                raw_index = await RawIndex.load(kafka, raw_topic(settings, connector.platform))
-                dead_letters = await load_dead_letters(kafka, dlq_topic(settings), connector_name)
+                state, summary.state_rebuilt = await _start_state(
+                    kafka, settings, publisher, cursors.get(connector_name), connector_name, connector, state_topic
+                )
+                summary.state_read = state.read
                 sync = _Sync(
                     connector_name,
                     connector,
-                    kafka=kafka,
                     settings=settings,
                     publisher=publisher,
                     cursors=cursors,
-                    index=index,
-                    raw_index=raw_index,
-                    dead_letters=dead_letters,
+                    state=state,
                 )
                 await sync.run(summary, progress)
         finally:

@@ -1,7 +1,9 @@
 """Re-derivation: run verbatim records kept on Kafka (a raw topic, or dead letters) through the current mapping.
 
 Nothing is fetched from the platform. The records go through the same ``Normaliser`` as a sync, so only what the
-new mapping changes is published, and what still fails is dead-lettered again with the new reason.
+new mapping changes is published, and what still fails is dead-lettered again with the new reason. What it
+publishes under a connector's name also goes to that connector's state topic (``hub.stream.sync_state``), in the
+same transaction, so the connector's next sync compares against it and does not publish it again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from hub.stream.kafka import KafkaClients
 from hub.stream.normalise import BatchPlan, Normaliser
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome, Verify
 from hub.stream.records import connector_source
-from hub.stream.topics import ensure_topics, hub_topics, raw_topic
+from hub.stream.sync_state import state_messages
+from hub.stream.topics import ensure_topics, hub_topics, raw_topic, sync_state_topic, sync_state_topic_spec
 
 __all__ = ["RederiveSummary", "raw_record_from_message", "rederive_platform", "rederive_records"]
 
@@ -107,7 +110,8 @@ async def rederive_records(
         extra_messages: written with the last transaction (e.g. marks that dead letters were replayed).
     """
     started = time.monotonic()
-    await ensure_topics(kafka, hub_topics(settings), settings)
+    state_topic = sync_state_topic(settings, connector_name)
+    await ensure_topics(kafka, [*hub_topics(settings), sync_state_topic_spec(settings, connector_name)], settings)
     summary = RederiveSummary()
     publisher = TransactionalPublisher(
         kafka, f"{settings.stream.topic_prefix}.rederive.{connector_name}", max_batch_size=262144
@@ -127,7 +131,8 @@ async def rederive_records(
         for number, chunk in enumerate(chunks or [[]], start=1):
             plan = normaliser.plan(chunk)
             tail = list(extra_messages) if number == max(len(chunks), 1) else []
-            await publisher.publish([*plan.messages, *tail], verify=_verifier(kafka, settings, index, plan))
+            state = state_messages(state_topic, plan, index, None, None)
+            await publisher.publish([*plan.messages, *state, *tail], verify=_verifier(kafka, settings, index, plan))
             plan.commit_to(index, None)
             summary.add(plan)
     summary.duration = time.monotonic() - started

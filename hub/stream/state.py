@@ -70,10 +70,11 @@ class CursorRecord(_StateModel):
 
     Attributes:
         cursor: the connector's opaque cursor after the last published batch (None: start from scratch).
-        sweep_seen: in a snapshot sweep still under way, the marks (``pipeline.sweep_mark``) of the IRIs seen so
-            far, so that a sync resumed after a crash does not mistake records seen before it for deleted ones.
-        sweep_failed: in that sweep, the raw keys of records that were dead-lettered (they exist, so what they
-            mapped to before is kept).
+        sweep_seen: only in cursor records of hubs from before the per-connector state topic: the sweep marks
+            then kept here (this record grew with the platform and passed Kafka's 1 MB limit near 80,000 records).
+            The marks now live in the connector's state topic (``hub.stream.sync_state``); a sync that finds some
+            here carries them over there, and writes this field empty.
+        sweep_failed: likewise, the raw keys dead-lettered in that sweep.
         batches: batches committed so far by this connector (a consistency check for tests and operators).
         records: raw records committed so far by this connector.
     """

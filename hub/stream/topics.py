@@ -35,6 +35,8 @@ __all__ = [
     "raw_topic",
     "raw_topic_spec",
     "runs_topic",
+    "sync_state_topic",
+    "sync_state_topic_spec",
 ]
 
 log = structlog.get_logger(__name__)
@@ -116,6 +118,19 @@ def internal_topic(settings: StreamSettings | HubSettings, name: str) -> str:
 def runs_topic(settings: StreamSettings | HubSettings) -> str:
     """The run history (``hub.worker.runs``): one record per run start and end, kept 30 days, not compacted."""
     return f"{_stream(settings).topic_prefix}.hub.runs"
+
+
+def sync_state_topic(settings: StreamSettings | HubSettings, connector: str) -> str:
+    """A connector's own change-detection state (``hub.stream.sync_state``), e.g. ``ccs.hub.sync.zooniverse-main``.
+
+    One topic per connector, so a sync start reads what that connector wrote and nothing of the others.
+    """
+    return f"{_stream(settings).topic_prefix}.hub.sync.{_name_part('connector', connector)}"
+
+
+def sync_state_topic_spec(settings: StreamSettings | HubSettings, connector: str) -> TopicSpec:
+    """A connector's state topic: compacted; created when the connector first syncs."""
+    return TopicSpec(sync_state_topic(settings, connector), _compacted(_stream(settings)))
 
 
 def hub_topics(settings: StreamSettings | HubSettings) -> list[TopicSpec]:

@@ -41,7 +41,11 @@ async def main(kafka: KafkaClients, prefix: str, count: int, page_size: int, del
         connector = SlowFakeConnector(rows, http=http_client(session), page_size=page_size)
         connector.delay_s = delay_s
         summary = await run_sync("crashy", connector, kafka=kafka, settings=settings, progress=progress)
-    print(f"done fetched {summary.fetched} published {summary.published} unchanged {summary.unchanged}", flush=True)
+    print(
+        f"done fetched {summary.fetched} published {summary.published} unchanged {summary.unchanged} "
+        f"deleted {summary.deleted} refused {summary.sweep_refused is not None}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

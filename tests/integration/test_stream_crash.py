@@ -21,7 +21,7 @@ from hub.config import StreamSettings
 from hub.stream.changes import read_topics
 from hub.stream.kafka import KafkaClients
 from hub.stream.state import CursorRecord
-from hub.stream.topics import entity_topic, internal_topic, raw_topic
+from hub.stream.topics import entity_topic, internal_topic, raw_topic, sync_state_topic
 from tests.stream.fakes import BASE
 
 pytestmark = pytest.mark.integration
@@ -125,6 +125,9 @@ async def test_sigkill_at_several_points_loses_and_doubles_nothing(kafka: KafkaC
     out, _ = await asyncio.wait_for(child.communicate(), 90)
     assert child.returncode == 0
     assert out.splitlines()[-1].startswith(b"done")
+    # The last run fetched only what the killed ones had not committed: the sweep knows the rest through the marks
+    # the killed runs stored, so it neither deletes those records nor refuses to sweep.
+    assert out.splitlines()[-1].endswith(b"deleted 0 refused False")
 
     projects = await read_topics(kafka, [entity_topic(settings, "projects")])
     keys = [m.key_text for m in projects]
@@ -142,6 +145,17 @@ async def test_sigkill_at_several_points_loses_and_doubles_nothing(kafka: KafkaC
     assert [c.records for c in cursors] == [PAGE * n for n in range(1, COUNT // PAGE + 1)]
     assert cursors[-1].cursor is None
     assert cursors[-1].sweep_seen == []
+
+    # The connector's state topic agrees with the entity topic: one entry per record, and the sweep's marks
+    # (kept there across the kills) all tombstoned by the transaction that completed the snapshot.
+    latest: dict[str, bytes | None] = {}
+    for message in await read_topics(kafka, [sync_state_topic(settings, "crashy")]):
+        latest[message.key_text] = message.value
+    assert sorted(k for k, v in latest.items() if k.startswith("e/") and v is not None) == sorted(
+        f"e/{BASE}{i}" for i in range(1, COUNT + 1)
+    )
+    assert any(k.startswith("m/") for k in latest), "the sweep kept no marks"
+    assert [k for k, v in latest.items() if k.startswith("m/") and v is not None] == []
 
 
 def _aborted_records(offsets: list[int]) -> int:
