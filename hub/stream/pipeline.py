@@ -37,7 +37,7 @@ from hub.stream.topics import (
 )
 
 if TYPE_CHECKING:
-    from hub.connectors.base import Batch, Connector
+    from hub.connectors.base import Batch, Connector, RawRecord
 
 __all__ = ["SyncProgress", "SyncSummary", "run_sync", "sweep_mark", "transactional_id"]
 
@@ -137,6 +137,9 @@ class _Sync:
         self.max_share = float(getattr(connector.config, "max_delete_share", 0.2))
         # Only a snapshot connector sweeps; an incremental one sees changes only, so it keeps no marks.
         self.snapshot = getattr(connector, "sync_mode", "incremental") == "snapshot"
+        self.per_transaction = settings.stream.records_per_transaction
+        self.seen: set[str] = set()
+        self.failed: set[str] = set()
 
     def _sweep(self, plan: BatchPlan, seen: set[str], failed: set[str], summary: SyncSummary) -> None:
         previous = self.index.live_from(self.source, COMPACTED_ENTITY_TYPES)
@@ -172,42 +175,72 @@ class _Sync:
         await self.publisher.publish([*plan.messages, cursor_message], verify=verify)
 
     async def run(self, summary: SyncSummary, progress: SyncProgress | None) -> None:
-        seen = set(self.state.sweep_seen)
-        failed = set(self.state.sweep_failed)
-        batch: Batch
-        async for batch in self.connector.fetch(self.state.cursor):
-            plan = self.normaliser.plan(batch.records)
-            if self.snapshot:
-                seen |= {sweep_mark(iri) for iri in plan.seen}
-                failed |= plan.failed_raw_keys
-            if batch.snapshot_complete and self.snapshot:
-                self._sweep(plan, seen, failed, summary)
-                seen, failed = set(), set()
-            new_state = CursorRecord(
-                connector=self.name,
-                cursor=batch.cursor,
-                sweep_seen=sorted(seen),
-                sweep_failed=sorted(failed),
-                batches=self.state.batches + 1,
-                records=self.state.records + len(batch.records),
-            )
-            await self._publish(plan, new_state)
-            plan.commit_to(self.index, self.raw_index, self.dead_letters)
-            self.state = new_state
-            summary.add(plan)
-            summary.retries = self.publisher.retries
-            summary.written = dict(self.publisher.written)
-            log.info(
-                "sync.batch_committed",
-                connector=self.name,
-                batch=new_state.batches,
-                records=plan.fetched,
-                published=plan.published,
-                deleted=plan.deleted,
-                dead_lettered=plan.dead_lettered,
-            )
-            if progress is not None:
-                progress(summary)
+        """Fetch, and commit the fetched batches in transactions of at least ``records_per_transaction`` records.
+
+        With the default 1 each fetched batch is its own transaction. Above 1 small pages are merged, because each
+        transaction costs the broker a round of markers whatever its size; a batch is never split, since its
+        cursor is only valid after its last record. A failing fetch first commits what was fetched before it, so
+        those batches stay committed, as they would unmerged.
+        """
+        self.seen = set(self.state.sweep_seen)
+        self.failed = set(self.state.sweep_failed)
+        records: list[RawRecord] = []
+        last: Batch | None = None
+        batches = aiter(self.connector.fetch(self.state.cursor))
+        while True:
+            try:
+                batch = await anext(batches)
+            except StopAsyncIteration:
+                break
+            except Exception:
+                if last is not None:
+                    await self._commit(records, last, summary, progress)
+                raise
+            records.extend(batch.records)
+            last = batch
+            sweeps = batch.snapshot_complete and self.snapshot
+            if self.per_transaction <= 1 or len(records) >= self.per_transaction or sweeps:
+                await self._commit(records, batch, summary, progress)
+                records, last = [], None
+        if last is not None:
+            await self._commit(records, last, summary, progress)
+
+    async def _commit(
+        self, records: list[RawRecord], batch: Batch, summary: SyncSummary, progress: SyncProgress | None
+    ) -> None:
+        """Publish ``records`` with ``batch``'s cursor (the cursor after the last of them) in one transaction."""
+        plan = self.normaliser.plan(records)
+        if self.snapshot:
+            self.seen |= {sweep_mark(iri) for iri in plan.seen}
+            self.failed |= plan.failed_raw_keys
+        if batch.snapshot_complete and self.snapshot:
+            self._sweep(plan, self.seen, self.failed, summary)
+            self.seen, self.failed = set(), set()
+        new_state = CursorRecord(
+            connector=self.name,
+            cursor=batch.cursor,
+            sweep_seen=sorted(self.seen),
+            sweep_failed=sorted(self.failed),
+            batches=self.state.batches + 1,
+            records=self.state.records + len(records),
+        )
+        await self._publish(plan, new_state)
+        plan.commit_to(self.index, self.raw_index, self.dead_letters)
+        self.state = new_state
+        summary.add(plan)
+        summary.retries = self.publisher.retries
+        summary.written = dict(self.publisher.written)
+        log.info(
+            "sync.batch_committed",
+            connector=self.name,
+            batch=new_state.batches,
+            records=plan.fetched,
+            published=plan.published,
+            deleted=plan.deleted,
+            dead_lettered=plan.dead_lettered,
+        )
+        if progress is not None:
+            progress(summary)
 
 
 async def run_sync(
@@ -245,7 +278,8 @@ async def run_sync(
         kafka,
         transactional_id(settings, connector_name),
         give_up_after_s=settings.stream.publish_give_up_s,
-        max_batch_size=262144,
+        linger_ms=settings.stream.linger_ms,
+        max_batch_size=settings.stream.max_batch_size,
     )
     async with publisher:
         try:
