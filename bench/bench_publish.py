@@ -3,9 +3,10 @@
 All run in one process against one broker. The pipeline is `run_sync` end to end minus the platform: verbatim
 records whose `map` returns ready PPSR Core projects, so what is measured is change detection, serialisation,
 the CloudEvents envelope, the raw and entity messages and one Kafka transaction (idempotent, acks=all) per
-``HUB_STREAM__RECORDS_PER_TRANSACTION`` records with its cursor. The baselines are bare transactional producers
+``--per-transaction`` records with its cursor. The baselines are bare transactional producers
 sending the very messages the pipeline wrote (same topics layout, keys, values and headers), in transactions of
-the same number of records, with nothing else to do:
+the same number of records (``--per-transaction``; the pipeline merges its pages of 100 up to it), with nothing
+else to do:
 
 - aiokafka, tuned as the pipeline's producer is (``HUB_STREAM__LINGER_MS``, ``HUB_STREAM__MAX_BATCH_SIZE``);
 - confluent-kafka (librdkafka), the same linger and batch size, murmur2 partitioning like the Java client.
@@ -178,9 +179,9 @@ def bare_confluent(kafka: KafkaClients, stream: StreamSettings, txns: list[list[
     return elapsed
 
 
-async def main(count: int, runs: int) -> None:
+async def main(count: int, runs: int, per_transaction: int) -> None:
     settings = load_settings()
-    stream = settings.stream
+    stream = settings.stream.model_copy(update={"records_per_transaction": per_transaction})
     records, models = prepare(count)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     bare_settings = HubSettings(stream=stream.model_copy(update={"topic_prefix": f"{prefix}-bare"}))
@@ -232,5 +233,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=20000, help="records to publish (default 20000)")
     parser.add_argument("--runs", type=int, default=1, help="rounds of all three, on one broker (default 1)")
+    parser.add_argument(
+        "--per-transaction", type=int, default=500, help="records per transaction, pipeline and bare (default 500)"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.count, arguments.runs))
+    asyncio.run(main(arguments.count, arguments.runs, arguments.per_transaction))
