@@ -11,7 +11,8 @@ else to do:
 - aiokafka, tuned as the pipeline's producer is (``HUB_STREAM__LINGER_MS``, ``HUB_STREAM__MAX_BATCH_SIZE``);
 - confluent-kafka (librdkafka), the same linger and batch size, murmur2 partitioning like the Java client.
 
-The figure to watch is ``pipeline / best bare``: the share of the client's limit the hub reaches. The machine's
+The pipeline runs once with each of its producer clients (``HUB_STREAM__PRODUCER``). The figure to watch is
+``pipeline / best bare``: the share of the client's limit the hub reaches. The machine's
 load average is printed beside each figure, since other work on the machine moves all of them.
 
     .venv/bin/python bench/bench_publish.py --count 20000   # starts a local broker (HUB_KAFKA_BOOTSTRAP unset)
@@ -187,7 +188,14 @@ async def main(count: int, runs: int, per_transaction: int) -> None:
     bare_settings = HubSettings(stream=stream.model_copy(update={"topic_prefix": f"{prefix}-bare"}))
     txns = transactions(bare_settings, records, models)
     messages = sum(len(t) for t in txns)
-    figures: dict[str, list[tuple[float, str]]] = {"pipeline": [], "steady": [], "aiokafka": [], "confluent": []}
+    figures: dict[str, list[tuple[float, str]]] = {
+        "pipeline-aiokafka": [],
+        "steady-aiokafka": [],
+        "pipeline-confluent": [],
+        "steady-confluent": [],
+        "aiokafka": [],
+        "confluent": [],
+    }
     async with kafka_cluster(settings) as kafka:
         try:
             await ensure_topics(kafka, [*hub_topics(bare_settings), raw_topic_spec(bare_settings, "bench")], stream)
@@ -195,10 +203,12 @@ async def main(count: int, runs: int, per_transaction: int) -> None:
                 # Bare producers first, then the pipeline; each run on fresh topics for the pipeline.
                 figures["aiokafka"].append((await bare_aiokafka(kafka, stream, txns), load()))
                 figures["confluent"].append((await asyncio.to_thread(bare_confluent, kafka, stream, txns), load()))
-                own = HubSettings(stream=stream.model_copy(update={"topic_prefix": f"{prefix}-{run}"}))
-                whole, steady = await pipeline(kafka, own, records, models)
-                figures["pipeline"].append((whole, load()))
-                figures["steady"].append((steady, load()))
+                for client in ("aiokafka", "confluent"):
+                    update = {"topic_prefix": f"{prefix}-{run}-{client}", "producer": client}
+                    own = HubSettings(stream=stream.model_copy(update=update))
+                    whole, steady = await pipeline(kafka, own, records, models)
+                    figures[f"pipeline-{client}"].append((whole, load()))
+                    figures[f"steady-{client}"].append((steady, load()))
         finally:
             admin = kafka.admin()
             await admin.start()
@@ -213,20 +223,24 @@ async def main(count: int, runs: int, per_transaction: int) -> None:
         f"{size} records; linger_ms={stream.linger_ms}, max_batch_size={stream.max_batch_size}; {os.cpu_count()} CPUs"
     )
     labels = {
-        "pipeline": "transactional pipeline (whole sync)",
-        "steady": "pipeline, first to last commit",
+        "pipeline-aiokafka": "pipeline, aiokafka (whole sync)",
+        "steady-aiokafka": "pipeline, aiokafka, 1st to last commit",
+        "pipeline-confluent": "pipeline, confluent (whole sync)",
+        "steady-confluent": "pipeline, confluent, 1st to last commit",
         "aiokafka": "bare aiokafka, transactional, tuned",
         "confluent": "bare confluent-kafka, transactional",
     }
     for name, label in labels.items():
         rates = ", ".join(f"{count / seconds:8.0f}/s ({where})" for seconds, where in figures[name])
-        print(f"{label:38s} {rates}")
+        print(f"{label:40s} {rates}")
     for run in range(runs):
         best = min(figures["aiokafka"][run][0], figures["confluent"][run][0])
-        print(
-            f"run {run + 1}: ratio pipeline / best bare = {best / figures['pipeline'][run][0]:.2f} "
-            f"(steady {best / figures['steady'][run][0]:.2f})"
+        ratios = ", ".join(
+            f"{client} {best / figures[f'pipeline-{client}'][run][0]:.2f} "
+            f"(steady {best / figures[f'steady-{client}'][run][0]:.2f})"
+            for client in ("aiokafka", "confluent")
         )
+        print(f"run {run + 1}: ratio pipeline / best bare: {ratios}")
 
 
 if __name__ == "__main__":

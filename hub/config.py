@@ -102,6 +102,10 @@ class StreamSettings(_Section):
     max_batch_size: int = Field(
         262_144, ge=16_384, le=8_388_608, description="Bytes of records per partition the producer sends at once."
     )
+    producer: Literal["aiokafka", "confluent"] = Field(
+        "aiokafka",
+        description="The sync's transactional producer library; confluent (librdkafka) costs less per message.",
+    )
     records_per_transaction: int = Field(
         1,
         ge=1,

@@ -278,6 +278,7 @@ async def run_sync(
         kafka,
         transactional_id(settings, connector_name),
         give_up_after_s=settings.stream.publish_give_up_s,
+        client=settings.stream.producer,
         linger_ms=settings.stream.linger_ms,
         max_batch_size=settings.stream.max_batch_size,
     )
