@@ -1,10 +1,19 @@
-"""Normalised records per second through the transactional pipeline, against a bare aiokafka producer.
+"""Normalised records per second through the transactional pipeline, against the best bare transactional producer.
 
-Both run in the same process against the same broker on the same bytes. The pipeline is `run_sync` end to end
-minus the platform: batches of 500 verbatim records whose `map` returns ready PPSR Core projects, so what is
-measured is change detection, the CloudEvents envelope, the raw and entity messages and one Kafka transaction
-(idempotent, acks=all) per batch with its cursor. The baseline sends the same raw and JSON-LD bytes with the same
-keys through a default `AIOKafkaProducer` (acks=1, no idempotence, no transactions, no headers), then flushes.
+All run in one process against one broker. The pipeline is `run_sync` end to end minus the platform: verbatim
+records whose `map` returns ready PPSR Core projects, so what is measured is change detection, serialisation,
+the CloudEvents envelope, the raw and entity messages and one Kafka transaction (idempotent, acks=all) per
+``--per-transaction`` records with its cursor. The baselines are bare transactional producers
+sending the very messages the pipeline wrote (same topics layout, keys, values and headers), in transactions of
+the same number of records (``--per-transaction``; the pipeline merges its pages of 100 up to it), with nothing
+else to do:
+
+- aiokafka, tuned as the pipeline's producer is (``HUB_STREAM__LINGER_MS``, ``HUB_STREAM__MAX_BATCH_SIZE``);
+- confluent-kafka (librdkafka), the same linger and batch size, murmur2 partitioning like the Java client.
+
+The pipeline runs once with each of its producer clients (``HUB_STREAM__PRODUCER``). The figure to watch is
+``pipeline / best bare``: the share of the client's limit the hub reaches. The machine's
+load average is printed beside each figure, since other work on the machine moves all of them.
 
     .venv/bin/python bench/bench_publish.py --count 20000   # starts a local broker (HUB_KAFKA_BOOTSTRAP unset)
     HUB_KAFKA_BOOTSTRAP=host:port .venv/bin/python bench/bench_publish.py   # on an existing cluster
@@ -14,26 +23,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
 import aiohttp
-import orjson
-from aiokafka import AIOKafkaProducer
+from confluent_kafka import Producer
 
 from hub.config import HubSettings, StreamSettings, load_settings
 from hub.connectors import Batch, Connector, ConnectorConfig, HttpClient, RawRecord, decode_cursor, encode_cursor
 from hub.runtime import kafka_cluster
 from hub.schema import HubModel
+from hub.schema.base import CONTEXT_URL
 from hub.schema.examples import examples
 from hub.schema.iris import mint_iri
+from hub.security.client_config import confluent_config
+from hub.stream.changes import HashIndex, RawIndex
 from hub.stream.kafka import KafkaClients
-from hub.stream.pipeline import run_sync
-from hub.stream.topics import TopicSpec, ensure_topics
+from hub.stream.normalise import Normaliser
+from hub.stream.pipeline import SyncSummary, run_sync
+from hub.stream.publisher import OutgoingMessage
+from hub.stream.records import connector_source
+from hub.stream.topics import ensure_topics, hub_topics, raw_topic_spec
 
-BATCH = 500
+PAGE = 100  # records per fetched page: the pipeline merges pages into transactions of records_per_transaction
 
 
 class BenchConfig(ConnectorConfig):
@@ -55,8 +70,8 @@ class BenchConnector(Connector):
 
     async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         start = int(decode_cursor(cursor, connector=self.name).get("offset", 0))
-        for offset in range(start, len(self.records), BATCH):
-            yield Batch(self.records[offset : offset + BATCH], encode_cursor({"offset": offset + BATCH}))
+        for offset in range(start, len(self.records), PAGE):
+            yield Batch(self.records[offset : offset + PAGE], encode_cursor({"offset": offset + PAGE}))
 
     def map(self, record: RawRecord) -> Sequence[HubModel]:
         return [self.models[record.native_id]]
@@ -77,54 +92,123 @@ def prepare(count: int) -> tuple[list[RawRecord], dict[str, HubModel]]:
     return records, models
 
 
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
 async def pipeline(
     kafka: KafkaClients, settings: HubSettings, records: list[RawRecord], models: dict[str, HubModel]
-) -> float:
+) -> tuple[float, float]:
+    """Seconds of the whole sync, and seconds from its first commit to its last (the steady rate)."""
+    commits: list[tuple[float, int]] = []
+
+    def progress(summary: SyncSummary) -> None:
+        commits.append((time.perf_counter(), summary.fetched))
+
     async with aiohttp.ClientSession() as session:
         connector = BenchConnector(records, models, http=HttpClient(session))
         started = time.perf_counter()
-        summary = await run_sync("bench", connector, kafka=kafka, settings=settings)
+        summary = await run_sync("bench", connector, kafka=kafka, settings=settings, progress=progress)
         elapsed = time.perf_counter() - started
     if summary.published != len(records):
         raise RuntimeError(f"the pipeline published {summary.published} of {len(records)} records")
-    return elapsed
+    (first_at, first_records), (last_at, last_records) = commits[0], commits[-1]
+    steady = (last_at - first_at) / max(last_records - first_records, 1) * len(records)
+    return elapsed, steady
 
 
-async def bare(kafka: KafkaClients, prefix: str, records: list[RawRecord], models: dict[str, HubModel]) -> float:
-    raw_topic, entity_topic = f"{prefix}.raw", f"{prefix}.projects"
-    await ensure_topics(kafka, [TopicSpec(raw_topic), TopicSpec(entity_topic)], StreamSettings())
-    messages = [(raw_topic, f"project:{r.native_id}".encode(), orjson.dumps(r.payload)) for r in records] + [
-        (entity_topic, m.iri.encode(), m.to_jsonld_bytes()) for m in models.values()
-    ]
-    producer = AIOKafkaProducer(**kafka.common_options())
+def transactions(
+    settings: HubSettings, records: list[RawRecord], models: dict[str, HubModel]
+) -> list[list[OutgoingMessage]]:
+    """The messages the pipeline writes for ``records``, grouped as its transactions group them."""
+    normaliser: Normaliser[RawRecord] = Normaliser(
+        settings,
+        connector="bench",
+        source=connector_source("bench"),
+        map_record=lambda record: [models[record.native_id]],
+        index=HashIndex(),
+        raw_index=RawIndex(),
+        dataschema=CONTEXT_URL,
+    )
+    size = settings.stream.records_per_transaction
+    return [normaliser.plan(records[i : i + size]).messages for i in range(0, len(records), size)]
+
+
+async def bare_aiokafka(kafka: KafkaClients, stream: StreamSettings, txns: list[list[OutgoingMessage]]) -> float:
+    producer = kafka.transactional_producer(
+        f"bench-aiokafka-{uuid.uuid4().hex[:8]}", linger_ms=stream.linger_ms, max_batch_size=stream.max_batch_size
+    )
     await producer.start()
     try:
         started = time.perf_counter()
-        for topic, key, value in messages:
-            await producer.send(topic, value, key=key)
-        await producer.flush()
+        for messages in txns:
+            await producer.begin_transaction()
+            for m in messages:
+                await producer.send(m.topic, m.value, key=m.key, headers=list(m.headers))
+            await producer.commit_transaction()
         return time.perf_counter() - started
     finally:
         await producer.stop()
 
 
-def serialise(models: dict[str, HubModel]) -> float:
-    """Seconds the pipeline's per-record model work takes alone: the content hash and the JSON-LD bytes."""
+def bare_confluent(kafka: KafkaClients, stream: StreamSettings, txns: list[list[OutgoingMessage]]) -> float:
+    producer = Producer(
+        {
+            **confluent_config(kafka),
+            "transactional.id": f"bench-confluent-{uuid.uuid4().hex[:8]}",
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": stream.linger_ms,
+            "batch.size": stream.max_batch_size,
+            "partitioner": "murmur2_random",  # the Java client's partitioner, as aiokafka's
+        }
+    )
+    producer.init_transactions(30)
     started = time.perf_counter()
-    for model in models.values():
-        model.content_hash()
-        model.to_jsonld_bytes()
-    return time.perf_counter() - started
+    for messages in txns:
+        producer.begin_transaction()
+        for m in messages:
+            while True:
+                try:
+                    producer.produce(m.topic, m.value, m.key, headers=list(m.headers))
+                    break
+                except BufferError:
+                    producer.poll(0.01)  # the local queue is full: let librdkafka send some first
+        producer.commit_transaction(60)
+    elapsed = time.perf_counter() - started
+    producer.flush(10)
+    return elapsed
 
 
-async def main(count: int) -> None:
+async def main(count: int, runs: int, per_transaction: int) -> None:
     settings = load_settings()
+    stream = settings.stream.model_copy(update={"records_per_transaction": per_transaction})
     records, models = prepare(count)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    bare_settings = HubSettings(stream=stream.model_copy(update={"topic_prefix": f"{prefix}-bare"}))
+    txns = transactions(bare_settings, records, models)
+    messages = sum(len(t) for t in txns)
+    figures: dict[str, list[tuple[float, str]]] = {
+        "pipeline-aiokafka": [],
+        "steady-aiokafka": [],
+        "pipeline-confluent": [],
+        "steady-confluent": [],
+        "aiokafka": [],
+        "confluent": [],
+    }
     async with kafka_cluster(settings) as kafka:
         try:
-            pipe_s = await pipeline(kafka, HubSettings(stream=StreamSettings(topic_prefix=prefix)), records, models)
-            bare_s = await bare(kafka, f"{prefix}-bare", records, models)
+            await ensure_topics(kafka, [*hub_topics(bare_settings), raw_topic_spec(bare_settings, "bench")], stream)
+            for run in range(runs):
+                # Bare producers first, then the pipeline; each run on fresh topics for the pipeline.
+                figures["aiokafka"].append((await bare_aiokafka(kafka, stream, txns), load()))
+                figures["confluent"].append((await asyncio.to_thread(bare_confluent, kafka, stream, txns), load()))
+                for client in ("aiokafka", "confluent"):
+                    update = {"topic_prefix": f"{prefix}-{run}-{client}", "producer": client}
+                    own = HubSettings(stream=stream.model_copy(update=update))
+                    whole, steady = await pipeline(kafka, own, records, models)
+                    figures[f"pipeline-{client}"].append((whole, load()))
+                    figures[f"steady-{client}"].append((steady, load()))
         finally:
             admin = kafka.admin()
             await admin.start()
@@ -132,18 +216,39 @@ async def main(count: int) -> None:
                 await admin.delete_topics([t for t in await admin.list_topics() if t.startswith(prefix)])
             finally:
                 await admin.close()
-    model_s = serialise(models)
+    size = stream.records_per_transaction
     value_bytes = sum(len(m.to_jsonld_bytes()) for m in models.values())
-    print(f"{count} records, {value_bytes / count:.0f} bytes of JSON-LD each, transactions of {BATCH}")
     print(
-        f"transactional pipeline: {count / pipe_s:10.0f} records/s  ({pipe_s:.2f} s, incl. topic checks and state load)"
+        f"{count} records ({messages} messages), {value_bytes / count:.0f} bytes of JSON-LD each; transactions of "
+        f"{size} records; linger_ms={stream.linger_ms}, max_batch_size={stream.max_batch_size}; {os.cpu_count()} CPUs"
     )
-    print(f"bare aiokafka producer: {count / bare_s:10.0f} records/s  ({bare_s:.2f} s)")
-    print(f"ratio pipeline / bare:  {bare_s / pipe_s:10.2f}")
-    print(f"of which hashing + serialising the models alone: {model_s:.2f} s ({model_s / pipe_s:.0%} of the pipeline)")
+    labels = {
+        "pipeline-aiokafka": "pipeline, aiokafka (whole sync)",
+        "steady-aiokafka": "pipeline, aiokafka, 1st to last commit",
+        "pipeline-confluent": "pipeline, confluent (whole sync)",
+        "steady-confluent": "pipeline, confluent, 1st to last commit",
+        "aiokafka": "bare aiokafka, transactional, tuned",
+        "confluent": "bare confluent-kafka, transactional",
+    }
+    for name, label in labels.items():
+        rates = ", ".join(f"{count / seconds:8.0f}/s ({where})" for seconds, where in figures[name])
+        print(f"{label:40s} {rates}")
+    for run in range(runs):
+        best = min(figures["aiokafka"][run][0], figures["confluent"][run][0])
+        ratios = ", ".join(
+            f"{client} {best / figures[f'pipeline-{client}'][run][0]:.2f} "
+            f"(steady {best / figures[f'steady-{client}'][run][0]:.2f})"
+            for client in ("aiokafka", "confluent")
+        )
+        print(f"run {run + 1}: ratio pipeline / best bare: {ratios}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=20000, help="records to publish (default 20000)")
-    asyncio.run(main(parser.parse_args().count))
+    parser.add_argument("--runs", type=int, default=1, help="rounds of all three, on one broker (default 1)")
+    parser.add_argument(
+        "--per-transaction", type=int, default=500, help="records per transaction, pipeline and bare (default 500)"
+    )
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.count, arguments.runs, arguments.per_transaction))

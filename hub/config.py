@@ -96,6 +96,23 @@ class StreamSettings(_Section):
         gt=0,
         description="Longest a sync keeps retrying one transaction (the cluster away) before it fails with an error.",
     )
+    linger_ms: int = Field(
+        5, ge=0, le=1000, description="How long the sync's producer waits to fill a batch before sending it."
+    )
+    max_batch_size: int = Field(
+        262_144, ge=16_384, le=8_388_608, description="Bytes of records per partition the producer sends at once."
+    )
+    producer: Literal["aiokafka", "confluent"] = Field(
+        "aiokafka",
+        description="The sync's transactional producer library; confluent (librdkafka) costs less per message.",
+    )
+    records_per_transaction: int = Field(
+        1,
+        ge=1,
+        le=100_000,
+        description="A sync merges fetched batches into one transaction until it holds at least this many records "
+        "(1: one transaction per fetched batch).",
+    )
 
 
 class ApiSettings(_Section):

@@ -196,6 +196,32 @@ class HubModel(Node):
         )
         return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
+    def jsonld_and_hash(self) -> tuple[bytes, str]:
+        """`to_jsonld_bytes` and `content_hash` from one pydantic dump: the publishing fast path.
+
+        The dump is most of the cost of either, so the hash is taken from the same dump, less the JSON keys of
+        ``HASH_EXCLUDE``: the same value `content_hash` gives, so hashes already on the topics stay valid.
+        """
+        dump = self._dump()
+        value = orjson.dumps({"@context": CONTEXT_URL, **dump})
+        excluded = _hash_excluded_keys(type(self))
+        content = {key: item for key, item in dump.items() if key not in excluded} if excluded else dump
+        return value, hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@functools.cache
+def _hash_excluded_keys(model: type[HubModel]) -> frozenset[str]:
+    """The JSON keys (aliases) the dump gives the Python names of ``model.HASH_EXCLUDE``."""
+    keys: set[str] = set()
+    for name in model.HASH_EXCLUDE:
+        if (field := model.model_fields.get(name)) is not None:
+            keys.add(field.serialization_alias or field.alias or name)
+        elif (computed := model.model_computed_fields.get(name)) is not None:
+            keys.add(computed.alias or name)
+        else:
+            raise TypeError(f"{model.__name__}.HASH_EXCLUDE names {name!r}, which is not one of its fields")
+    return frozenset(keys)
+
 
 def json_path(loc: Sequence[int | str]) -> str:
     """``("contactPoint", 0, "meansOfContact")`` -> ``$.contactPoint[0].meansOfContact``."""

@@ -127,7 +127,8 @@ def _missing(model: Node, names: tuple[str, ...]) -> list[str]:
     out = []
     for name in names:
         value = getattr(model, name)
-        if value is None or value == [] or value == "":
+        # Type checks, not ``value == []``: comparing a nested model to a list runs pydantic's __eq__ in Python.
+        if value is None or (isinstance(value, list | str) and not value):
             out.append(fields[name].alias or name)
     return out
 

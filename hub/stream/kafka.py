@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -17,6 +17,11 @@ from aiokafka.helpers import create_ssl_context
 from pydantic import SecretStr
 
 from hub.config import HubSettings, KafkaSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from confluent_kafka import KafkaError, Producer
 
 __all__ = ["KafkaClients"]
 
@@ -110,6 +115,44 @@ class KafkaClients:
         """A transactional producer: idempotent, ``acks=all``, fencing any earlier one with the same id."""
         merged = {**self.common_options(), "enable_idempotence": True, "acks": "all", **options}
         return AIOKafkaProducer(transactional_id=transactional_id, **merged)
+
+    def confluent_transactional_producer(
+        self,
+        transactional_id: str,
+        *,
+        linger_ms: int,
+        max_batch_size: int,
+        transaction_timeout_s: float = 60.0,
+        error_cb: Callable[[KafkaError], None] | None = None,
+    ) -> Producer:
+        """The same transactional producer in librdkafka (confluent-kafka): idempotent, ``acks=all``, fencing.
+
+        Partitioned with murmur2 like aiokafka and the Java client (librdkafka's own default hashes differently),
+        so a key lands on the same partition whichever client wrote it. librdkafka's log goes to ``logging``;
+        ``error_cb`` hears its client-level errors (without one, a fatal error is raised inside whatever callback
+        librdkafka happens to be serving).
+        """
+        # Imported here: client_config builds on this module, and only the sync's publisher needs librdkafka.
+        from confluent_kafka import Producer
+
+        from hub.security.client_config import confluent_config
+        from hub.stream.confluent_producer import LIBRDKAFKA_LOGGER
+
+        return Producer(
+            {
+                **confluent_config(self),
+                "transactional.id": transactional_id,
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": linger_ms,
+                "batch.size": max_batch_size,
+                "partitioner": "murmur2_random",
+                "transaction.timeout.ms": int(transaction_timeout_s * 1000),
+                "socket.timeout.ms": self.security.request_timeout_ms,
+                **({"error_cb": error_cb} if error_cb is not None else {}),
+            },
+            logger=LIBRDKAFKA_LOGGER,
+        )
 
     def committed_consumer(self, *topics: str, group_id: str | None = None, **options: Any) -> AIOKafkaConsumer:
         """A consumer that sees committed transactions only and commits offsets only when told to.

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from hub.config import HubSettings, StreamSettings
 from hub.errors import RecordTooLargeError, SchemaError, SkippableRecordError
 from hub.stream.changes import HashIndex, IndexEntry, RawIndex
+from hub.stream.envelope import EventStamper
 from hub.stream.publisher import OutgoingMessage
 from hub.stream.records import (
     Publishable,
@@ -140,12 +141,14 @@ class Normaliser(Generic[R]):
     def plan(self, records: Iterable[R]) -> BatchPlan:
         """The messages for a batch of verbatim records."""
         plan = BatchPlan()
+        # One stamper per batch: the envelope's shared parts are encoded once, not once per message.
+        events = EventStamper(self._source)
         for record in records:
             plan.fetched += 1
-            self._plan_record(plan, record)
+            self._plan_record(plan, record, events)
         return plan
 
-    def _plan_record(self, plan: BatchPlan, record: R) -> None:
+    def _plan_record(self, plan: BatchPlan, record: R, events: EventStamper) -> None:
         key = raw_key(record.kind, record.native_id)
         data = payload_bytes(record)
         if len(data) > MAX_VALUE_BYTES:
@@ -156,16 +159,23 @@ class Normaliser(Generic[R]):
             digest = bytes_hash(data)
             known = plan.raw_updates.get(key, self._raw_index.hashes.get(key))
             if known != digest:
-                plan.messages.append(raw_message(self._settings, record, source=self._source, data=data))
+                plan.messages.append(raw_message(self._settings, record, events=events, data=data, digest=digest))
                 plan.raw_updates[key] = digest
         try:
             models = self._map(record)
-            upserts = [(model, model.content_hash()) for model in models]
+            # One serialisation per model gives both its value and its hash (the dump is the costly part).
+            upserts = [(model, *model.jsonld_and_hash()) for model in models]
             encoded = [
                 upsert_message(
-                    self._settings, model, source=self._source, dataschema=self._dataschema, content_hash=h, raw=key
+                    self._settings,
+                    model,
+                    events=events,
+                    dataschema=self._dataschema,
+                    content_hash=h,
+                    value=value,
+                    raw=key,
                 )
-                for model, h in upserts
+                for model, value, h in upserts
                 if self._current_hash(plan, model.iri) != h
             ]
             for message in encoded:
@@ -181,7 +191,7 @@ class Normaliser(Generic[R]):
         plan.messages.extend(encoded)
         plan.published += len(encoded)
         plan.unchanged += len(upserts) - len(encoded)
-        for model, h in upserts:
+        for model, _, h in upserts:
             if model.ENTITY in COMPACTED_ENTITY_TYPES:
                 plan.seen.add(model.iri)
             plan.index_updates[model.iri] = IndexEntry(model.ENTITY, h, self._source, key)

@@ -48,7 +48,7 @@ from hub.stream.topics import (
 )
 
 if TYPE_CHECKING:
-    from hub.connectors.base import Batch, Connector
+    from hub.connectors.base import Batch, Connector, RawRecord
 
 __all__ = ["SyncProgress", "SyncSummary", "run_sync", "sweep_mark", "transactional_id"]
 
@@ -142,6 +142,7 @@ class _Sync:
         # Marks not stored in the state topic yet: those a cursor record of an older hub carried over.
         self.pending_seen = set(self.state.sweep_seen) - state.seen
         self.pending_failed = set(self.state.sweep_failed) - state.failed
+        self.per_transaction = settings.stream.records_per_transaction
 
     def _sweep(self, plan: BatchPlan, seen: set[str], failed: set[str], summary: SyncSummary) -> None:
         previous = self.index.live_from(self.source, COMPACTED_ENTITY_TYPES)
@@ -198,41 +199,74 @@ class _Sync:
                 own.add_marks(message.key.decode(), value["seen"], value["failed"])
 
     async def run(self, summary: SyncSummary, progress: SyncProgress | None) -> None:
-        batch: Batch
-        async for batch in self.connector.fetch(self.state.cursor):
-            plan = self.normaliser.plan(batch.records)
-            number = self.state.batches + 1
-            complete = batch.snapshot_complete and self.snapshot
-            marks = self._marks(plan, number, complete, summary) if self.snapshot else []
-            changes = state_messages(self.own.topic, plan, self.index, self.own.raw, self.own.dead_letters)
-            if not self.own.complete:
-                changes.append(meta_message(self.own.topic))
-            new_state = CursorRecord(
-                connector=self.name,
-                cursor=batch.cursor,
-                batches=number,
-                records=self.state.records + len(batch.records),
-            )
-            await self._publish(plan, [*changes, *marks], new_state)
-            plan.commit_to(self.index, self.own.raw, self.own.dead_letters)
-            self.own.complete = True
-            if self.snapshot:
-                self._apply_marks(marks, complete)
-            self.state = new_state
-            summary.add(plan)
-            summary.retries = self.publisher.retries
-            summary.written = dict(self.publisher.written)
-            log.info(
-                "sync.batch_committed",
-                connector=self.name,
-                batch=new_state.batches,
-                records=plan.fetched,
-                published=plan.published,
-                deleted=plan.deleted,
-                dead_lettered=plan.dead_lettered,
-            )
-            if progress is not None:
-                progress(summary)
+        """Fetch, and commit the fetched batches in transactions of at least ``records_per_transaction`` records.
+
+        With the default 1 each fetched batch is its own transaction. Above 1 small pages are merged, because each
+        transaction costs the broker a round of markers whatever its size; a batch is never split, since its
+        cursor is only valid after its last record. A failing fetch first commits what was fetched before it, so
+        those batches stay committed, as they would unmerged.
+        """
+        records: list[RawRecord] = []
+        last: Batch | None = None
+        batches = aiter(self.connector.fetch(self.state.cursor))
+        while True:
+            try:
+                batch = await anext(batches)
+            except StopAsyncIteration:
+                break
+            except Exception:
+                if last is not None:
+                    await self._commit(records, last, summary, progress)
+                raise
+            records.extend(batch.records)
+            last = batch
+            sweeps = batch.snapshot_complete and self.snapshot
+            if self.per_transaction <= 1 or len(records) >= self.per_transaction or sweeps:
+                await self._commit(records, batch, summary, progress)
+                records, last = [], None
+        if last is not None:
+            await self._commit(records, last, summary, progress)
+
+    async def _commit(
+        self, records: list[RawRecord], batch: Batch, summary: SyncSummary, progress: SyncProgress | None
+    ) -> None:
+        """Publish ``records``, their state changes and the sweep's marks with ``batch``'s cursor, in one transaction.
+
+        ``batch`` is the last of the fetched batches merged into ``records``: its cursor is the one after them all.
+        """
+        plan = self.normaliser.plan(records)
+        number = self.state.batches + 1
+        complete = batch.snapshot_complete and self.snapshot
+        marks = self._marks(plan, number, complete, summary) if self.snapshot else []
+        changes = state_messages(self.own.topic, plan, self.index, self.own.raw, self.own.dead_letters)
+        if not self.own.complete:
+            changes.append(meta_message(self.own.topic))
+        new_state = CursorRecord(
+            connector=self.name,
+            cursor=batch.cursor,
+            batches=number,
+            records=self.state.records + len(records),
+        )
+        await self._publish(plan, [*changes, *marks], new_state)
+        plan.commit_to(self.index, self.own.raw, self.own.dead_letters)
+        self.own.complete = True
+        if self.snapshot:
+            self._apply_marks(marks, complete)
+        self.state = new_state
+        summary.add(plan)
+        summary.retries = self.publisher.retries
+        summary.written = dict(self.publisher.written)
+        log.info(
+            "sync.batch_committed",
+            connector=self.name,
+            batch=new_state.batches,
+            records=plan.fetched,
+            published=plan.published,
+            deleted=plan.deleted,
+            dead_lettered=plan.dead_lettered,
+        )
+        if progress is not None:
+            progress(summary)
 
 
 _REBUILD_MESSAGES_PER_TRANSACTION = 5000
@@ -324,7 +358,9 @@ async def run_sync(
         kafka,
         transactional_id(settings, connector_name),
         give_up_after_s=settings.stream.publish_give_up_s,
-        max_batch_size=262144,
+        client=settings.stream.producer,
+        linger_ms=settings.stream.linger_ms,
+        max_batch_size=settings.stream.max_batch_size,
     )
     async with publisher:
         try:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Protocol, Self
 
 import structlog
 from aiokafka import AIOKafkaProducer, TopicPartition
@@ -30,9 +30,10 @@ from aiokafka.errors import (
 )
 
 from hub.errors import StreamError
+from hub.stream.confluent_producer import ConfluentTransactions, TransactionError
 from hub.stream.kafka import KafkaClients
 
-__all__ = ["OutgoingMessage", "TransactionOutcome", "TransactionalPublisher"]
+__all__ = ["OutgoingMessage", "ProducerClient", "TransactionOutcome", "TransactionalPublisher"]
 
 log = structlog.get_logger(__name__)
 
@@ -77,6 +78,68 @@ class TransactionOutcome(Enum):
 
 
 Verify = Callable[[], Awaitable[TransactionOutcome]]
+#: Which client library writes the transactions: both fence, retry and commit the same way.
+ProducerClient = Literal["aiokafka", "confluent"]
+# What a failed try raises, whichever client made it.
+_FAILURES = (KafkaError, TimeoutError, TransactionError)
+
+
+class _Transactions(Protocol):
+    """One transactional producer, whichever library: the steps the publisher takes."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def abort_transaction(self) -> None: ...
+
+    async def transaction(
+        self,
+        messages: Sequence[OutgoingMessage],
+        offsets: Mapping[TopicPartition, int] | None,
+        group_id: str | None,
+    ) -> dict[TopicPartition, int]: ...
+
+
+class _AiokafkaTransactions:
+    """The aiokafka producer in the publisher's steps."""
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def abort_transaction(self) -> None:
+        await self._producer.abort_transaction()
+
+    async def transaction(
+        self,
+        messages: Sequence[OutgoingMessage],
+        offsets: Mapping[TopicPartition, int] | None,
+        group_id: str | None,
+    ) -> dict[TopicPartition, int]:
+        producer = self._producer
+        await producer.begin_transaction()
+        deliveries = [
+            await producer.send(
+                m.topic, m.value, key=m.key, headers=(m.headers if isinstance(m.headers, list) else list(m.headers))
+            )
+            for m in messages
+        ]
+        if offsets:
+            await producer.send_offsets_to_transaction(dict(offsets), group_id)
+        await producer.commit_transaction()
+        # commit_transaction flushed every send; a failed one has already raised there, this just surfaces it.
+        metadata = await asyncio.gather(*deliveries)
+        written: dict[TopicPartition, int] = {}
+        for record in metadata:
+            tp = TopicPartition(record.topic, record.partition)
+            written[tp] = max(written.get(tp, 0), record.offset + 1)
+        return written
 
 
 class TransactionalPublisher:
@@ -90,7 +153,10 @@ class TransactionalPublisher:
         give_up_after_s: longest one ``publish`` may keep trying, restarts of the producer included, before
             ``StreamError``: the bound a caller can rely on when the cluster is gone.
         backoff_s: first wait between tries; doubles per try, up to 10 s.
-        producer_options: extra ``AIOKafkaProducer`` options (e.g. ``linger_ms``, ``max_batch_size``).
+        client: ``aiokafka``, or ``confluent`` (librdkafka: far less Python per message; takes no consumer offsets,
+            so consume-transform-produce writers stay on aiokafka).
+        producer_options: extra ``AIOKafkaProducer`` options (e.g. ``linger_ms``, ``max_batch_size``); the
+            confluent client takes ``linger_ms`` and ``max_batch_size`` only.
     """
 
     def __init__(
@@ -102,6 +168,7 @@ class TransactionalPublisher:
         attempt_timeout_s: float = 60.0,
         give_up_after_s: float = 120.0,
         backoff_s: float = 0.5,
+        client: ProducerClient = "aiokafka",
         **producer_options: Any,
     ) -> None:
         self._kafka = kafka
@@ -112,13 +179,24 @@ class TransactionalPublisher:
         self._deadline: float | None = None
         self._backoff_s = backoff_s
         self._options = producer_options
-        self._producer: AIOKafkaProducer | None = None
+        self._client = client
+        if client == "confluent" and set(producer_options) - {"linger_ms", "max_batch_size"}:
+            raise StreamError(f"the confluent producer takes linger_ms and max_batch_size only, not {producer_options}")
+        self._producer: _Transactions | None = None
         self.transactions = 0
         self.retries = 0
         #: Per partition, the offset after the last message this publisher committed (see ``publish``).
         self.written: dict[TopicPartition, int] = {}
 
-    def _new_producer(self) -> AIOKafkaProducer:
+    def _new_producer(self) -> AIOKafkaProducer | ConfluentTransactions:
+        if self._client == "confluent":
+            return ConfluentTransactions(
+                self._kafka,
+                self.transactional_id,
+                linger_ms=self._options.get("linger_ms", 5),
+                max_batch_size=self._options.get("max_batch_size", 262_144),
+                timeout_s=self._attempt_timeout_s,
+            )
         return self._kafka.transactional_producer(self.transactional_id, **self._options)
 
     async def start(self) -> None:
@@ -129,11 +207,12 @@ class TransactionalPublisher:
         """
         if self._producer is not None:
             return
-        producer = self._new_producer()
+        client = self._new_producer()
+        producer = client if isinstance(client, ConfluentTransactions) else _AiokafkaTransactions(client)
         try:
             await producer.start()
-        except KafkaError as exc:
-            with contextlib.suppress(KafkaError):
+        except (KafkaError, TransactionError) as exc:
+            with contextlib.suppress(KafkaError, TransactionError):
                 await producer.stop()
             raise StreamError(f"could not start transactional producer {self.transactional_id!r}: {exc!r}") from exc
         except BaseException:
@@ -147,7 +226,7 @@ class TransactionalPublisher:
         """Stop the producer (idempotent)."""
         producer, self._producer = self._producer, None
         if producer is not None:
-            with contextlib.suppress(KafkaError):
+            with contextlib.suppress(KafkaError, TransactionError):
                 await producer.stop()
 
     async def __aenter__(self) -> Self:
@@ -166,20 +245,7 @@ class TransactionalPublisher:
         if producer is None:
             raise StreamError(f"publisher {self.transactional_id!r} is not started")
         async with asyncio.timeout(min(self._attempt_timeout_s, self._remaining_s())):
-            await producer.begin_transaction()
-            deliveries = [
-                await producer.send(m.topic, m.value, key=m.key, headers=list(m.headers) or None) for m in messages
-            ]
-            if offsets:
-                await producer.send_offsets_to_transaction(dict(offsets), group_id)
-            await producer.commit_transaction()
-            # commit_transaction flushed every send; a failed one has already raised there, this just surfaces it.
-            metadata = await asyncio.gather(*deliveries)
-        written: dict[TopicPartition, int] = {}
-        for record in metadata:
-            tp = TopicPartition(record.topic, record.partition)
-            written[tp] = max(written.get(tp, 0), record.offset + 1)
-        return written
+            return await producer.transaction(messages, offsets, group_id)
 
     def _remaining_s(self) -> float:
         if self._deadline is None:
@@ -195,10 +261,10 @@ class TransactionalPublisher:
         """
         producer, self._producer = self._producer, None
         if producer is not None:
-            with contextlib.suppress(KafkaError, TimeoutError):
+            with contextlib.suppress(*_FAILURES):
                 async with asyncio.timeout(5):
                     await producer.abort_transaction()
-            with contextlib.suppress(KafkaError, TimeoutError):
+            with contextlib.suppress(*_FAILURES):
                 async with asyncio.timeout(10):
                     await producer.stop()
         if not retry:
@@ -265,7 +331,7 @@ class TransactionalPublisher:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 written = await self._attempt(messages, offsets, group_id)
-            except (KafkaError, TimeoutError) as exc:
+            except _FAILURES as exc:
                 log.warning(
                     "publisher.transaction_failed",
                     transactional_id=self.transactional_id,

@@ -19,7 +19,7 @@ import orjson
 
 from hub.config import HubSettings, StreamSettings
 from hub.schema.base import CONTEXT_URL, EntityTopic
-from hub.stream.envelope import JSON, CloudEvent, event_type
+from hub.stream.envelope import JSON, CloudEvent, EventStamper, event_type
 from hub.stream.publisher import OutgoingMessage
 from hub.stream.topics import dlq_topic, entity_topic, raw_topic
 
@@ -63,6 +63,10 @@ class Publishable(Protocol):
 
     def content_hash(self) -> str:
         """Hash of the normalised content."""
+        ...
+
+    def jsonld_and_hash(self) -> tuple[bytes, str]:
+        """``to_jsonld_bytes`` and ``content_hash`` together, from one serialisation."""
         ...
 
 
@@ -119,27 +123,26 @@ def upsert_message(
     settings: StreamSettings | HubSettings,
     model: Publishable,
     *,
-    source: str,
+    events: EventStamper,
     dataschema: str,
     content_hash: str,
+    value: bytes | None = None,
     raw: str | None = None,
 ) -> OutgoingMessage:
-    """The ``<entity>.upserted`` message of a normalised record on its entity topic."""
-    extensions = {"contenthash": content_hash}
+    """The ``<entity>.upserted`` message of a normalised record on its entity topic.
+
+    ``value`` is the record's JSON-LD bytes when the caller has them already (`HubModel.jsonld_and_hash`).
+    """
+    extensions = [("contenthash", content_hash)]
     if raw is not None:
-        extensions["rawkey"] = raw
-    event = CloudEvent(
-        source=source,
-        type=event_type(model.ENTITY, "upserted"),
-        subject=model.iri,
-        dataschema=dataschema,
-        extensions=extensions,
-    )
+        extensions.append(("rawkey", raw))
     return OutgoingMessage(
         topic=entity_topic(settings, model.ENTITY),
         key=model.partition_key().encode(),
-        value=model.to_jsonld_bytes(),
-        headers=event.to_headers(),
+        value=model.to_jsonld_bytes() if value is None else value,
+        headers=events.headers(
+            event_type(model.ENTITY, "upserted"), subject=model.iri, dataschema=dataschema, extensions=extensions
+        ),
     )
 
 
@@ -162,27 +165,26 @@ def deletion_messages(
 
 
 def raw_message(
-    settings: StreamSettings | HubSettings, record: RawLike, *, source: str, data: bytes
+    settings: StreamSettings | HubSettings, record: RawLike, *, events: EventStamper, data: bytes, digest: str
 ) -> OutgoingMessage:
-    """A verbatim record on its platform's raw topic, keyed by ``{kind}:{native id}``."""
-    event = CloudEvent(
-        source=source,
-        type=RAW_TYPE,
+    """A verbatim record on its platform's raw topic, keyed by ``{kind}:{native id}``; ``digest`` is `bytes_hash`."""
+    headers = events.headers(
+        RAW_TYPE,
         subject=record.native_id,
         datacontenttype=JSON,
-        extensions={
-            "contenthash": bytes_hash(data),
-            "platform": record.platform,
-            "kind": record.kind,
-            "nativeid": record.native_id,
-            "sourceurl": record.source_url,
-        },
+        extensions=(
+            ("contenthash", digest),
+            ("platform", record.platform),
+            ("kind", record.kind),
+            ("nativeid", record.native_id),
+            ("sourceurl", record.source_url),
+        ),
     )
     return OutgoingMessage(
         topic=raw_topic(settings, record.platform),
         key=raw_key(record.kind, record.native_id).encode(),
         value=data,
-        headers=event.to_headers(),
+        headers=headers,
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 
-from hub.config import HubSettings, StreamSettings
+from hub.config import HubSettings
 from hub.connectors import Batch
 from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import SyncSummary, run_sync
@@ -30,7 +30,9 @@ class SlowFakeConnector(FakeConnector):
 
 
 async def main(kafka: KafkaClients, prefix: str, count: int, page_size: int, delay_s: float) -> None:
-    settings = HubSettings(stream=StreamSettings(topic_prefix=prefix))
+    # The stream settings of the environment (HUB_STREAM__PRODUCER, ...) on the test's topics.
+    environment = HubSettings()
+    settings = HubSettings(stream=environment.stream.model_copy(update={"topic_prefix": prefix}))
 
     def progress(summary: SyncSummary) -> None:
         print(f"batch {summary.batches} fetched {summary.fetched}", flush=True)

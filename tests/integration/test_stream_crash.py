@@ -109,8 +109,12 @@ async def _kill_inside_a_transaction(kafka: KafkaClients, prefix: str, topic: st
     return await _open_transaction(kafka, topic)
 
 
-async def test_sigkill_at_several_points_loses_and_doubles_nothing(kafka: KafkaClients, unique_name: str) -> None:
+@pytest.mark.parametrize("producer", ["aiokafka", "confluent"])
+async def test_sigkill_at_several_points_loses_and_doubles_nothing(
+    kafka: KafkaClients, unique_name: str, producer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Kills between and inside transactions, then a run to the end: every record once, one cursor per batch."""
+    monkeypatch.setenv("HUB_STREAM__PRODUCER", producer)  # the sync processes' producer client
     settings = StreamSettings(topic_prefix=unique_name)
     rng = random.Random(6)
     for _ in range(2):

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
 
 from hub.config import HubSettings, StreamSettings
+from hub.connectors import Batch, encode_cursor
+from hub.errors import ConnectorError
 from hub.stream.changes import read_topics
+from hub.stream.confluent_producer import ConfluentTransactions, TransactionError
 from hub.stream.consume import Message
 from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import run_sync
+from hub.stream.publisher import OutgoingMessage
 from hub.stream.state import CursorRecord, StateTable, StatusRecord
 from hub.stream.topics import dlq_topic, entity_topic, internal_topic, raw_topic
 from tests.stream.fakes import BASE, FakeConnector, http_client, row
@@ -115,3 +121,80 @@ async def test_malformed_record_goes_to_the_dlq_and_the_batch_is_published(
     connector.rows[120] = row(121)
     fixed = await run_sync("fake-1", connector, kafka=kafka, settings=settings)
     assert (fixed.published, fixed.deleted, fixed.dead_lettered) == (1, 0, 0)
+
+
+class _FailingAfter(FakeConnector):
+    """Fails after ``pages`` pages, as a platform that goes away in the middle of a sync."""
+
+    def __init__(self, *args: Any, pages: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pages = pages
+
+    async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
+        served = 0
+        async for batch in super().fetch(cursor):
+            if served == self.pages:
+                raise ConnectorError("the platform went away", connector="fake")
+            served += 1
+            yield batch
+
+
+async def test_small_pages_merge_into_transactions_and_a_failure_keeps_what_was_fetched(
+    kafka: KafkaClients, unique_name: str
+) -> None:
+    """records_per_transaction merges pages (never splitting one); a failed fetch commits the pages before it."""
+    settings = HubSettings(stream=StreamSettings(topic_prefix=unique_name, records_per_transaction=200))
+    cursors = internal_topic(settings, "cursors")
+    async with aiohttp.ClientSession() as session:
+        rows = [row(i) for i in range(1, 251)]
+        merged = await run_sync(
+            "fake-m", FakeConnector(rows, http=http_client(session), page_size=60), kafka=kafka, settings=settings
+        )
+        # Pages of 60: 240 records (4 pages) in the first transaction, the last 10 with the sweep in the second.
+        assert (merged.fetched, merged.published, merged.batches) == (250, 250, 2)
+        async with StateTable(kafka, cursors, CursorRecord) as table:
+            state = table.get("fake-m")
+        assert state is not None
+        assert (state.cursor, state.batches, state.records) == (None, 2, 250)
+
+        failing = _FailingAfter(rows, http=http_client(session), page_size=60, pages=2)
+        with pytest.raises(ConnectorError, match="went away"):
+            await run_sync("fake-f", failing, kafka=kafka, settings=settings)
+        async with StateTable(kafka, cursors, CursorRecord) as table:
+            state = table.get("fake-f")
+        assert state is not None
+        assert (state.batches, state.records, state.cursor) == (1, 120, encode_cursor({"offset": 120}))
+
+
+async def test_the_confluent_producer_partitions_like_aiokafka_commits_and_fences(
+    kafka: KafkaClients, unique_name: str
+) -> None:
+    """HUB_STREAM__PRODUCER=confluent: the same sync, keys on aiokafka's partitions; a newer producer fences."""
+    stream = StreamSettings(topic_prefix=unique_name, partitions=3, producer="confluent")
+    settings = HubSettings(stream=stream)
+    async with aiohttp.ClientSession() as session:
+        connector = FakeConnector([row(i) for i in range(1, 251)], http=http_client(session), page_size=100)
+        first = await run_sync("fake-c", connector, kafka=kafka, settings=settings)
+        assert (first.fetched, first.published, first.batches) == (250, 250, 3)
+        second = await run_sync("fake-c", connector, kafka=kafka, settings=settings)
+        assert (second.published, second.unchanged) == (0, 250)
+    messages = await read_topics(kafka, [entity_topic(settings, "projects")])
+    assert len(messages) == 250
+    partitioner = DefaultPartitioner()
+    assert {m.partition for m in messages} == {0, 1, 2}
+    assert all(m.partition == partitioner(m.key, [0, 1, 2], [0, 1, 2]) for m in messages)
+
+    def transactions() -> ConfluentTransactions:
+        return ConfluentTransactions(kafka, f"{unique_name}.fence", linger_ms=0, max_batch_size=16384, timeout_s=30)
+
+    older, newer = transactions(), transactions()
+    await older.start()
+    await newer.start()
+    message = OutgoingMessage(entity_topic(settings, "projects"), b"k", b"{}")
+    with pytest.raises(TransactionError, match="FENCED") as fenced:
+        await older.transaction([message], None, None)
+    assert fenced.value.retriable  # a fresh producer (which the publisher makes) would fence the newer one back
+    written = await newer.transaction([message], None, None)
+    assert len(written) == 1  # the one partition the key went to, with the offset after it
+    await older.stop()
+    await newer.stop()

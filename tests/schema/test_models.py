@@ -114,6 +114,14 @@ def test_content_hash_ignores_harvest_time_only():
     assert moved.content_hash() != record.content_hash()
 
 
+def test_jsonld_and_hash_match_the_separate_methods():
+    """The one-dump fast path gives exactly `to_jsonld_bytes` and `content_hash`, harvest-time fields excluded."""
+    items = examples()
+    assert any(type(model).HASH_EXCLUDE for model in items.values())
+    for name, model in items.items():
+        assert model.jsonld_and_hash() == (model.to_jsonld_bytes(), model.content_hash()), name
+
+
 def test_partition_keys():
     """Records are keyed by their IRI; contributions and statistics by their project."""
     items = examples()

@@ -16,8 +16,10 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 from aiokafka.structs import RecordMetadata
+from confluent_kafka import KafkaError, KafkaException
 
 from hub.errors import StreamError
+from hub.stream.confluent_producer import _error
 from hub.stream.kafka import KafkaClients
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
 
@@ -194,3 +196,35 @@ async def test_a_non_retriable_request_error_is_not_retried() -> None:
         with pytest.raises(StreamError, match="TopicAuthorizationFailedError"):
             await publisher.publish(MESSAGES)
     assert publisher.retries == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (KafkaError(KafkaError._FENCED, "fenced by a newer producer", fatal=True), True),
+        (KafkaError(KafkaError._TIMED_OUT, "no answer", retriable=True), True),
+        (KafkaError(KafkaError._INVALID_ARG, "a message failed", txn_requires_abort=True), True),
+        (KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED, "not allowed"), False),
+    ],
+)
+async def test_librdkafka_errors_are_retried_only_when_a_fresh_producer_may_succeed(
+    error: KafkaError, retried: bool
+) -> None:
+    """Fatal, abortable and retriable librdkafka errors go to a fresh producer; the others fail at once."""
+    failure = _error("commit_transaction of producer 'tx'", KafkaException(error))
+    assert failure.retriable is retried
+    assert error.name() in str(failure)
+    publisher = ScriptedPublisher([failure, None])
+    async with publisher:
+        if retried:
+            await publisher.publish(MESSAGES)
+            assert publisher.log.count("commit") == 1
+        else:
+            with pytest.raises(StreamError, match=r"failed 1 times; last error: TransactionError"):
+                await publisher.publish(MESSAGES)
+    assert publisher.retries == (1 if retried else 0)
+
+
+def test_the_confluent_client_takes_only_the_options_it_knows() -> None:
+    with pytest.raises(StreamError, match="linger_ms and max_batch_size only"):
+        TransactionalPublisher(KafkaClients("unused:9092"), "tx", client="confluent", compression_type="gzip")
