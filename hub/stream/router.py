@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 import structlog
 from aiokafka import ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import IllegalStateError, KafkaError
 
 from hub.config import HubSettings
 from hub.errors import StreamError
@@ -163,19 +163,28 @@ class PartnerRouter:
                         await subscriptions.refresh()
                         refreshed = now
                     current = {key: fingerprint(sub) for key, sub in subscriptions.items()}
-                    if listener.changed:
-                        listener.changed = False
-                        await self._take_over(consumer, publishers)
-                        await self._prepare(consumer, publishers, subscriptions, marks)
-                        self._known = current
-                    elif current != self._known:
-                        await self._prepare(consumer, publishers, subscriptions, marks)
-                        self._known = current
+                    try:
+                        if listener.changed:
+                            listener.changed = False
+                            await self._take_over(consumer, publishers)
+                            await self._prepare(consumer, publishers, subscriptions, marks)
+                            self._known = current
+                        elif current != self._known:
+                            await self._prepare(consumer, publishers, subscriptions, marks)
+                            self._known = current
+                    except (IllegalStateError, StreamError):
+                        # The group rebalanced meanwhile (a seek on a partition no longer assigned, or a backfill
+                        # fenced by the partition's new owner): the listener has noted it, so the next round takes
+                        # over the new assignment. Failing the session instead would leave and rejoin the group,
+                        # which rebalances it once more.
+                        if not listener.changed:
+                            raise
+                        continue
                     batch = await consumer.getmany(timeout_ms=self._poll_ms)
                     # A rebalance during the poll may have handed back records read from positions fetched before
                     # this router fenced the partitions' previous owners: drop them, _take_over seeks again.
                     if batch and not listener.changed:
-                        await self._route_batch(consumer, publishers, subscriptions, batch)
+                        await self._route_batch(consumer, publishers, subscriptions, batch, listener)
             finally:
                 await publishers.close()
                 await consumer.stop()
@@ -249,22 +258,11 @@ class PartnerRouter:
         publisher: TransactionalPublisher,
     ) -> None:
         """Bring the partner topics of the stale subscriptions' partners in line with one partition's records."""
-        latest: dict[str, Message] = {}
-        reader = self._kafka.committed_consumer()
-        await reader.start()
-        try:
-            reader.assign([tp])
-            await reader.seek_to_beginning(tp)
-            while await reader.position(tp) < position:
-                batch = await reader.getmany(tp, timeout_ms=self._poll_ms)
-                for record in batch.get(tp, []):
-                    if record.offset < position:
-                        latest[record.key.decode() if record.key else ""] = to_message(record)
-        finally:
-            await reader.stop()
         partners = {s.partner for s in stale}
         entity = self._topics[tp.topic]
         relevant = [s for s in subs if s.partner in partners and entity in _entities(s)]
+        # A partition no stale partner subscribes to has nothing to backfill: it only gets its marks.
+        latest = await self._latest(tp, position) if relevant else {}
         output = _Output()
         for message in latest.values():
             self._route(message, entity, relevant, output, backfill=True)
@@ -282,6 +280,23 @@ class PartnerRouter:
             await publisher.publish(chunk)
         self._apply(output)
         log.info("router.backfilled", partition=f"{tp.topic}/{tp.partition}", messages=len(output.messages))
+
+    async def _latest(self, tp: TopicPartition, position: int) -> dict[str, Message]:
+        """The last message per key of one partition, before ``position``."""
+        latest: dict[str, Message] = {}
+        reader = self._kafka.committed_consumer()
+        await reader.start()
+        try:
+            reader.assign([tp])
+            await reader.seek_to_beginning(tp)
+            while await reader.position(tp) < position:
+                batch = await reader.getmany(tp, timeout_ms=self._poll_ms)
+                for record in batch.get(tp, []):
+                    if record.offset < position:
+                        latest[record.key.decode() if record.key else ""] = to_message(record)
+        finally:
+            await reader.stop()
+        return latest
 
     def _delete_from(self, topic: str, entity: str, key: str, output: _Output) -> None:
         event = CloudEvent(
@@ -363,6 +378,7 @@ class PartnerRouter:
         publishers: PartitionPublishers,
         subscriptions: StateTable[PartnerSubscription],
         batch: Mapping[TopicPartition, list[Any]],
+        listener: _Assignments,
     ) -> None:
         """One transaction per partition: its output and its offset, by the producer that fences its zombies."""
         subs = [sub for _, sub in subscriptions.items()]
@@ -377,6 +393,10 @@ class PartnerRouter:
             try:
                 await publishers.get(tp).publish(output.messages, offsets=offsets, group_id=self._group)
             except StreamError:
+                if listener.changed:
+                    # Fenced by the partition's new owner after a rebalance: its transaction is not committed, and
+                    # the take-over seeks every partition still assigned to its committed offset.
+                    return
                 # Nothing of this partition's poll is committed: go back to its committed offset and route it again.
                 committed = await consumer.committed(tp)
                 if committed is None:

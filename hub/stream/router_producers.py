@@ -11,6 +11,7 @@ but still runs) fail with ``ProducerFenced``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,13 +69,22 @@ class PartitionPublishers:
         wanted = set(assigned)
         for tp in sorted(set(self._publishers) - wanted):
             await self._publishers.pop(tp).stop()
-        started: set[TopicPartition] = set()
-        for tp in sorted(wanted - set(self._publishers)):
-            transactional_id = partition_transactional_id(self._group, tp)
-            publisher = TransactionalPublisher(self._kafka, transactional_id, **self._options)
-            await publisher.start()
-            self._publishers[tp] = publisher
-            started.add(tp)
+        new = {
+            tp: TransactionalPublisher(self._kafka, partition_transactional_id(self._group, tp), **self._options)
+            for tp in sorted(wanted - set(self._publishers))
+        }
+        # Started side by side: a rebalance that moves many partitions would otherwise wait for one
+        # InitProducerId round trip (and the settling of a zombie's transaction) after another.
+        results = await asyncio.gather(*(p.start() for p in new.values()), return_exceptions=True)
+        for (tp, publisher), result in zip(new.items(), results, strict=True):
+            if isinstance(result, BaseException):
+                await publisher.stop()
+            else:
+                self._publishers[tp] = publisher
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise failed
+        started = set(new)
         if started:
             log.info("router.partitions_owned", started=[f"{t.topic}/{t.partition}" for t in sorted(started)])
         return started
