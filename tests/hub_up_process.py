@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -43,10 +44,29 @@ def log_tail(log: Path) -> str:
     return log.read_text()[-4000:]
 
 
+def start_hub(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """``hub <args>`` with its standard output and error in ``log``."""
+    with log.open("wb") as handle:
+        command = [sys.executable, "-m", "hub", *args]  # the hub itself, with arguments the test chose
+        return subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT)  # noqa: S603
+
+
 def start_hub_up(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """``hub up`` with its standard output and error in ``log``."""
-    with log.open("wb") as handle:
-        return subprocess.Popen([sys.executable, "-m", "hub", "up"], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    return start_hub(env, log, "up")
+
+
+def stop_all(procs: list[subprocess.Popen[bytes]], timeout_s: float = 60) -> None:
+    """SIGTERM every child still running, then wait for each (SIGKILL one that does not stop in time)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 async def until(what: str, log: Path, check: Callable[[], Awaitable[Any]], timeout_s: float = 180) -> Any:

@@ -1,10 +1,13 @@
 """The partner router: copies matching records, updates and deletions into ``<prefix>.partner.<partner>.<entity>.v1``.
 
-It is a consumer group over the entity topics, so it scales out by partition; each poll's output and the group's
-offsets are written in one transaction (consume-transform-produce), so a crash neither loses nor repeats a
-routed record for read_committed readers. What each partner topic holds (key → content hash) is rebuilt from
-the partner topics themselves, which lets the router skip unchanged records, forward deletions only where the
-record was sent, and delete a record from a partner topic when an update makes it stop matching.
+It is a consumer group over the entity topics, so it scales out by partition (``hub route`` runs one more member);
+each partition's output of a poll and the group's offset for it are written in one transaction
+(consume-transform-produce), by a producer whose transactional id is that partition's (`hub.stream.router_producers`),
+so a crash neither loses nor repeats a routed record for read_committed readers, two routers never fence each
+other, and a router that lost a partition but still runs is fenced by the one that took it over. What each partner
+topic holds (key → content hash) is rebuilt from the partner topics themselves after each rebalance, which lets the
+router skip unchanged records, forward deletions only where the record was sent, and delete a record from a partner
+topic when an update makes it stop matching.
 
 A new or changed subscription is backfilled from the compacted entity topics: each router instance backfills the
 partitions it owns, up to its current position (later records are routed live), and marks each partition done in
@@ -16,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from typing import Any
 import orjson
 import structlog
 from aiokafka import ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import IllegalStateError, KafkaError
 
 from hub.config import HubSettings
 from hub.errors import StreamError
@@ -35,6 +37,7 @@ from hub.stream.envelope import CloudEvent, entity_of_event_type, event_type, he
 from hub.stream.filters import facets_of, matches
 from hub.stream.kafka import KafkaClients
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher
+from hub.stream.router_producers import PartitionPublishers
 from hub.stream.state import BackfillMark, PartnerSubscription, StateTable, encode_state
 from hub.stream.topics import (
     ENTITY_TYPES,
@@ -142,9 +145,7 @@ class PartnerRouter:
         listener = _Assignments()
         consumer = self._kafka.committed_consumer(group_id=self._group)
         consumer.subscribe(list(self._topics), listener=listener)
-        publisher = TransactionalPublisher(
-            self._kafka, f"{self._group}.{uuid.uuid4().hex[:12]}", max_attempts=1, max_batch_size=262144
-        )
+        publishers = PartitionPublishers(self._kafka, self._group, max_attempts=1, max_batch_size=262144)
         subscriptions = StateTable(self._kafka, internal_topic(self._settings, "partners"), PartnerSubscription)
         marks = StateTable(
             self._kafka,
@@ -152,7 +153,7 @@ class PartnerRouter:
             BackfillMark,
             key_filter=lambda key: key.startswith(MARK_PREFIX),
         )
-        async with publisher, subscriptions, marks:
+        async with subscriptions, marks:
             await consumer.start()
             try:
                 refreshed = asyncio.get_running_loop().time()
@@ -162,20 +163,53 @@ class PartnerRouter:
                         await subscriptions.refresh()
                         refreshed = now
                     current = {key: fingerprint(sub) for key, sub in subscriptions.items()}
-                    if listener.changed or current != self._known:
-                        listener.changed = False
-                        await self._prepare(consumer, publisher, subscriptions, marks)
-                        self._known = current
+                    try:
+                        if listener.changed:
+                            listener.changed = False
+                            await self._take_over(consumer, publishers)
+                            await self._prepare(consumer, publishers, subscriptions, marks)
+                            self._known = current
+                        elif current != self._known:
+                            await self._prepare(consumer, publishers, subscriptions, marks)
+                            self._known = current
+                    except (IllegalStateError, StreamError):
+                        # The group rebalanced meanwhile (a seek on a partition no longer assigned, or a backfill
+                        # fenced by the partition's new owner): the listener has noted it, so the next round takes
+                        # over the new assignment. Failing the session instead would leave and rejoin the group,
+                        # which rebalances it once more.
+                        if not listener.changed:
+                            raise
+                        continue
                     batch = await consumer.getmany(timeout_ms=self._poll_ms)
-                    if batch:
-                        await self._route_batch(consumer, publisher, subscriptions, batch)
+                    # A rebalance during the poll may have handed back records read from positions fetched before
+                    # this router fenced the partitions' previous owners: drop them, _take_over seeks again.
+                    if batch and not listener.changed:
+                        await self._route_batch(consumer, publishers, subscriptions, batch, listener)
             finally:
+                await publishers.close()
                 await consumer.stop()
+
+    async def _take_over(self, consumer: Any, publishers: PartitionPublishers) -> None:
+        """After a rebalance: own exactly the assigned partitions, then go on from their committed offsets.
+
+        The committed offsets are read again after the producers have started, that is after the previous owner of
+        each partition has been fenced and its open transaction settled; offsets the consumer fetched during the
+        rebalance could predate that owner's last commit.
+        """
+        assigned = set(consumer.assignment())
+        await publishers.own(assigned)
+        for tp in sorted(assigned):
+            committed = await consumer.committed(tp)
+            if committed is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, committed)
+        log.info("router.assigned", partitions=[f"{t.topic}/{t.partition}" for t in sorted(assigned)])
 
     async def _prepare(
         self,
         consumer: Any,
-        publisher: TransactionalPublisher,
+        publishers: PartitionPublishers,
         subscriptions: StateTable[PartnerSubscription],
         marks: StateTable[BackfillMark],
     ) -> None:
@@ -190,10 +224,10 @@ class PartnerRouter:
             await ensure_topics(self._kafka, list(specs.values()), self._settings)
         await self._rebuild_held(list(specs))
         await marks.refresh()
-        for tp in sorted(consumer.assignment(), key=lambda t: (t.topic, t.partition)):
+        for tp in sorted(publishers.owned, key=lambda t: (t.topic, t.partition)):
             stale = [s for s in subs if (m := marks.get(_mark_key(s, tp))) is None or m.fingerprint != fingerprint(s)]
             if stale:
-                await self._backfill(tp, await consumer.position(tp), subs, stale, publisher)
+                await self._backfill(tp, await consumer.position(tp), subs, stale, publishers.get(tp))
 
     async def _rebuild_held(self, topics: Iterable[str]) -> None:
         held: dict[str, dict[str, str]] = {topic: {} for topic in topics}
@@ -224,22 +258,11 @@ class PartnerRouter:
         publisher: TransactionalPublisher,
     ) -> None:
         """Bring the partner topics of the stale subscriptions' partners in line with one partition's records."""
-        latest: dict[str, Message] = {}
-        reader = self._kafka.committed_consumer()
-        await reader.start()
-        try:
-            reader.assign([tp])
-            await reader.seek_to_beginning(tp)
-            while await reader.position(tp) < position:
-                batch = await reader.getmany(tp, timeout_ms=self._poll_ms)
-                for record in batch.get(tp, []):
-                    if record.offset < position:
-                        latest[record.key.decode() if record.key else ""] = to_message(record)
-        finally:
-            await reader.stop()
         partners = {s.partner for s in stale}
         entity = self._topics[tp.topic]
         relevant = [s for s in subs if s.partner in partners and entity in _entities(s)]
+        # A partition no stale partner subscribes to has nothing to backfill: it only gets its marks.
+        latest = await self._latest(tp, position) if relevant else {}
         output = _Output()
         for message in latest.values():
             self._route(message, entity, relevant, output, backfill=True)
@@ -257,6 +280,23 @@ class PartnerRouter:
             await publisher.publish(chunk)
         self._apply(output)
         log.info("router.backfilled", partition=f"{tp.topic}/{tp.partition}", messages=len(output.messages))
+
+    async def _latest(self, tp: TopicPartition, position: int) -> dict[str, Message]:
+        """The last message per key of one partition, before ``position``."""
+        latest: dict[str, Message] = {}
+        reader = self._kafka.committed_consumer()
+        await reader.start()
+        try:
+            reader.assign([tp])
+            await reader.seek_to_beginning(tp)
+            while await reader.position(tp) < position:
+                batch = await reader.getmany(tp, timeout_ms=self._poll_ms)
+                for record in batch.get(tp, []):
+                    if record.offset < position:
+                        latest[record.key.decode() if record.key else ""] = to_message(record)
+        finally:
+            await reader.stop()
+        return latest
 
     def _delete_from(self, topic: str, entity: str, key: str, output: _Output) -> None:
         event = CloudEvent(
@@ -335,30 +375,36 @@ class PartnerRouter:
     async def _route_batch(
         self,
         consumer: Any,
-        publisher: TransactionalPublisher,
+        publishers: PartitionPublishers,
         subscriptions: StateTable[PartnerSubscription],
         batch: Mapping[TopicPartition, list[Any]],
+        listener: _Assignments,
     ) -> None:
+        """One transaction per partition: its output and its offset, by the producer that fences its zombies."""
         subs = [sub for _, sub in subscriptions.items()]
-        output = _Output()
-        offsets: dict[TopicPartition, int] = {}
-        for tp, records in batch.items():
+        for tp, records in sorted(batch.items()):
+            if not records or tp not in publishers.owned:
+                continue
             entity = self._topics[tp.topic]
+            output = _Output()
             for record in records:
                 self._route(to_message(record), entity, subs, output)
-            offsets[tp] = records[-1].offset + 1
-        try:
-            await publisher.publish(output.messages, offsets=offsets, group_id=self._group)
-        except StreamError:
-            # Nothing of this poll is committed: go back to the committed offsets and route it again.
-            for tp in offsets:
+            offsets = {tp: records[-1].offset + 1}
+            try:
+                await publishers.get(tp).publish(output.messages, offsets=offsets, group_id=self._group)
+            except StreamError:
+                if listener.changed:
+                    # Fenced by the partition's new owner after a rebalance: its transaction is not committed, and
+                    # the take-over seeks every partition still assigned to its committed offset.
+                    return
+                # Nothing of this partition's poll is committed: go back to its committed offset and route it again.
                 committed = await consumer.committed(tp)
                 if committed is None:
                     await consumer.seek_to_beginning(tp)
                 else:
                     consumer.seek(tp, committed)
-            raise
-        self._apply(output)
+                raise
+            self._apply(output)
 
 
 async def _partitions(consumer: Any, topic: str) -> list[int]:

@@ -7,13 +7,17 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from aiokafka import TopicPartition
 
 from hub.config import HubSettings, StreamSettings
+from hub.errors import StreamError
 from hub.stream.changes import read_topics
 from hub.stream.consume import Message
 from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import run_sync
-from hub.stream.router import PartnerRouter
+from hub.stream.publisher import OutgoingMessage
+from hub.stream.router import PartnerRouter, router_group_id
+from hub.stream.router_producers import PartitionPublishers
 from hub.stream.state import PartnerSubscription, StateTable
 from hub.stream.topics import ensure_topics, entity_topic, hub_topics, internal_topic, partner_topic
 from tests.stream.fakes import BASE, FakeConnector, http_client, row
@@ -153,3 +157,29 @@ async def test_a_restarted_router_routes_nothing_twice(
         finally:
             stop.set()
             await asyncio.wait_for(task, 30)
+
+
+async def test_the_router_that_takes_a_partition_over_fences_its_previous_owner(
+    kafka: KafkaClients, settings: HubSettings
+) -> None:
+    """Routers owning different partitions both commit; the new owner of a partition fences the old one (a zombie)."""
+    await ensure_topics(kafka, hub_topics(settings), settings)
+    group = router_group_id(settings)
+    projects, datasets = (TopicPartition(entity_topic(settings, e), 0) for e in ("projects", "datasets"))
+    out = entity_topic(settings, "platforms")  # any topic the test owns will do as the output
+    # One try per transaction, as the router has it: a retry would start a new producer and fence the new owner.
+    first, second = (PartitionPublishers(kafka, group, max_attempts=1) for _ in range(2))
+    try:
+        assert await first.own([projects]) == {projects}
+        assert await second.own([datasets]) == {datasets}
+        await first.get(projects).publish([OutgoingMessage(out, b"a", b"1")])
+        await second.get(datasets).publish([OutgoingMessage(out, b"b", b"2")])
+        # The group moves `projects` to the second router while the first still runs.
+        assert await second.own([projects, datasets]) == {projects}
+        with pytest.raises(StreamError):
+            await first.get(projects).publish([OutgoingMessage(out, b"zombie", b"3")])
+        await second.get(projects).publish([OutgoingMessage(out, b"c", b"4")])
+        assert sorted(m.key_text for m in await read_topics(kafka, [out])) == ["a", "b", "c"]
+    finally:
+        await first.close()
+        await second.close()
