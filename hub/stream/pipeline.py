@@ -143,6 +143,12 @@ class _Sync:
         self.pending_seen = set(self.state.sweep_seen) - state.seen
         self.pending_failed = set(self.state.sweep_failed) - state.failed
         self.per_transaction = settings.stream.records_per_transaction
+        # A sweep under way always has a cursor; with none (reset, or the connector deleted and made again) the
+        # snapshot starts over, and what an abandoned sweep saw must not spare records from this one.
+        self.abandoned = state.mark_keys if self.state.cursor is None else set()
+        if self.abandoned:
+            log.info("sync.abandoned_sweep_marks_dropped", connector=connector_name, records=len(state.marks))
+            state.clear_marks()
 
     def _sweep(self, plan: BatchPlan, seen: set[str], failed: set[str], summary: SyncSummary) -> None:
         previous = self.index.live_from(self.source, COMPACTED_ENTITY_TYPES)
@@ -238,6 +244,7 @@ class _Sync:
         number = self.state.batches + 1
         complete = batch.snapshot_complete and self.snapshot
         marks = self._marks(plan, number, complete, summary) if self.snapshot else []
+        marks.extend(mark_tombstones(self.own.topic, self.abandoned))
         changes = state_messages(self.own.topic, plan, self.index, self.own.raw, self.own.dead_letters)
         if not self.own.complete:
             changes.append(meta_message(self.own.topic))
@@ -250,6 +257,7 @@ class _Sync:
         await self._publish(plan, [*changes, *marks], new_state)
         plan.commit_to(self.index, self.own.raw, self.own.dead_letters)
         self.own.complete = True
+        self.abandoned = set()
         if self.snapshot:
             self._apply_marks(marks, complete)
         self.state = new_state
