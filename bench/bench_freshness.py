@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -191,7 +192,7 @@ async def _rounds(
     return fetch_to_partner, api_to_partner
 
 
-async def main(changes: int) -> None:
+async def main(changes: int, keep_log: Path | None) -> None:
     settings = load_settings()
     replay = Replay()
     with tempfile.TemporaryDirectory(prefix="bench-freshness-") as tmp:
@@ -233,6 +234,8 @@ async def main(changes: int) -> None:
                     except subprocess.TimeoutExpired:
                         proc.kill()
                         proc.wait()
+                if keep_log is not None:
+                    await asyncio.to_thread(shutil.copyfile, log, keep_log)
     print(f"{changes} changes, one project each, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     for label, values in (("fetch -> partner topic", fetch_s), ("API sync -> partner topic", api_s)):
         print(
@@ -244,4 +247,6 @@ async def main(changes: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--changes", type=int, default=10, help="changes to time (default 10)")
-    asyncio.run(main(parser.parse_args().changes))
+    parser.add_argument("--keep-log", type=Path, help="copy hub up's log (JSON lines) here")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.changes, arguments.keep_log))

@@ -91,11 +91,20 @@ class ConfluentTransactions:
         except KafkaException as exc:
             raise _error(f"{what} of producer {self._id!r}", exc) from exc
         except SystemError as exc:
-            # A fatal error (fenced) met while serving delivery callbacks comes out of confluent-kafka as a
-            # SystemError whose context is the KafkaException.
-            if isinstance(exc.__context__, KafkaException):
-                raise _error(f"{what} of producer {self._id!r}", exc.__context__) from exc
-            raise
+            raise self._system_error(f"{what} of producer {self._id!r}", exc) from exc
+
+    def _system_error(self, what: str, exc: SystemError) -> TransactionError:
+        """What a SystemError out of confluent-kafka means.
+
+        A fatal error (fenced) met while librdkafka serves callbacks comes out as a SystemError: with the
+        KafkaException as its context, or with no exception at all ("returned NULL"), the fatal error then known
+        only to ``error_cb``. The producer is unusable either way, and a fresh one starts clean.
+        """
+        if isinstance(exc.__context__, KafkaException):
+            return _error(what, exc.__context__)
+        fatal = self._fatal
+        reason = f"{fatal.name()}: {fatal.str()}" if fatal is not None else f"confluent-kafka failed: {exc}"
+        return TransactionError(f"{what}: {reason}", retriable=True)
 
     async def start(self) -> None:
         """Fence earlier producers with this transactional id and settle the transaction they left open."""
@@ -130,10 +139,8 @@ class ConfluentTransactions:
                 # The local queue is full: serve deliveries (which frees room) before queueing more.
                 try:
                     self._producer.poll(_QUEUE_FULL_WAIT_S)
-                except SystemError as exc:  # a fatal error met in a callback; see _blocking
-                    if isinstance(exc.__context__, KafkaException):
-                        raise _error(f"poll of producer {self._id!r}", exc.__context__) from exc
-                    raise
+                except SystemError as exc:  # a fatal error met in a callback; see _system_error
+                    raise self._system_error(f"poll of producer {self._id!r}", exc) from exc
             except KafkaException as exc:
                 raise _error(f"produce to {message.topic} by {self._id!r}", exc) from exc
             else:
