@@ -2,7 +2,7 @@
 #   make run   - virtual environment, install, fetch Apache Kafka from Maven Central, `hub up`
 #   make demo  - the same, with connectors to local replays of six platforms, synced, offline
 #   make test  - virtual environment, install, fetch Apache Kafka (and Debian's chromium when apt can), ruff,
-#                mypy --strict, the whole test suite
+#                mypy --strict, the whole test suite, then the fault tests on a local three-node cluster
 PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
 VENV ?= .venv
@@ -49,7 +49,8 @@ browser:
 pytest: kafka browser
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# The fault tests fit CI's budget here (about 6 minutes of the whole), so `make test` runs them too.
+test: lint typecheck pytest test-faults
 
 # Fault tests on a three-node local KRaft cluster (three JVMs of 384 MiB each; a few minutes).
 test-faults: kafka

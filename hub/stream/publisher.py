@@ -247,6 +247,20 @@ class TransactionalPublisher:
         async with asyncio.timeout(min(self._attempt_timeout_s, self._remaining_s())):
             return await producer.transaction(messages, offsets, group_id)
 
+    def _failure(self, count: int, attempts: int, exc: BaseException) -> str:
+        """Why ``publish`` gave up, in words an operator can act on."""
+        what = f"transaction of {count} messages by {self.transactional_id!r}"
+        if isinstance(exc, TimeoutError | KafkaTimeoutError) and self._remaining_s() <= 0:
+            # aiokafka retries NotEnoughReplicas and lost leaders inside a send, so what reaches the hub is only
+            # the deadline passing: name the causes it stands for.
+            return (
+                f"{what} was not acknowledged by Kafka at {self._kafka.bootstrap} within {self._give_up_after_s:.0f} s "
+                "(HUB_STREAM__PUBLISH_GIVE_UP_S): the brokers are unreachable, or a partition has fewer in-sync "
+                f"replicas than its min.insync.replicas; nothing of it is visible ({attempts} tries, last error: "
+                f"{exc!r})"
+            )
+        return f"{what} failed {attempts} times; last error: {exc!r}"
+
     def _remaining_s(self) -> float:
         if self._deadline is None:
             return self._attempt_timeout_s
@@ -344,10 +358,7 @@ class TransactionalPublisher:
                 )
                 if attempt == self._max_attempts or _hopeless(exc) or self._remaining_s() <= delay:
                     await self._reset(retry=False)
-                    raise StreamError(
-                        f"transaction of {len(messages)} messages by {self.transactional_id!r} failed "
-                        f"{attempt} times; last error: {exc!r}"
-                    ) from exc
+                    raise StreamError(self._failure(len(messages), attempt, exc)) from exc
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
                 await self._reset()
