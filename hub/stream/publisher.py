@@ -227,7 +227,9 @@ class TransactionalPublisher:
         producer, self._producer = self._producer, None
         if producer is not None:
             with contextlib.suppress(KafkaError, TransactionError):
-                await producer.stop()
+                # Shielded: a stop cancelled half-way (a sync cancelled on delete, the hub stopping) would leave
+                # the producer open, to be reported "Unclosed AIOKafkaProducer" when it is collected.
+                await asyncio.shield(producer.stop())
 
     async def __aenter__(self) -> Self:
         await self.start()

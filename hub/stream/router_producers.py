@@ -75,7 +75,14 @@ class PartitionPublishers:
         }
         # Started side by side: a rebalance that moves many partitions would otherwise wait for one
         # InitProducerId round trip (and the settling of a zombie's transaction) after another.
-        results = await asyncio.gather(*(p.start() for p in new.values()), return_exceptions=True)
+        try:
+            results = await asyncio.gather(*(p.start() for p in new.values()), return_exceptions=True)
+        except BaseException:
+            # Cancelled while starting (the hub stopping): those already started are in no table yet, so stop them
+            # here, or they are garbage-collected open ("Unclosed AIOKafkaProducer"). stop() is idempotent.
+            for publisher in new.values():
+                await asyncio.shield(publisher.stop())
+            raise
         for (tp, publisher), result in zip(new.items(), results, strict=True):
             if isinstance(result, BaseException):
                 await publisher.stop()
@@ -92,5 +99,7 @@ class PartitionPublishers:
     async def close(self) -> None:
         """Stop every publisher."""
         publishers, self._publishers = self._publishers, {}
-        for publisher in publishers.values():
-            await publisher.stop()
+        # Shielded, one by one: a cancellation during the close must not leave the remaining producers open.
+        stops = [asyncio.ensure_future(publisher.stop()) for publisher in publishers.values()]
+        if stops:
+            await asyncio.shield(asyncio.gather(*stops, return_exceptions=True))
