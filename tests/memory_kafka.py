@@ -266,6 +266,8 @@ class MemoryProducer:
         self.started = False
 
     async def start(self) -> None:
+        # A real start waits on the network; yielding here lets other tasks run meanwhile, as they would.
+        await asyncio.sleep(0)
         self._cluster.check_up()
         if self._id is not None:
             self._epoch = self._cluster.register_producer(self._id)

@@ -193,6 +193,7 @@ class StateTable(Generic[V]):
         self._consumer: Any = None
         self._tps: list[TopicPartition] = []
         self._producer: AIOKafkaProducer | None = None
+        self._writer_lock = asyncio.Lock()
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -262,24 +263,35 @@ class StateTable(Generic[V]):
     def __len__(self) -> int:
         return len(self._values)
 
+    async def _writer(self) -> AIOKafkaProducer:
+        """The table's producer, started on the first write.
+
+        Under a lock: two first writes at once (the API deleting a connector while its worker releases it, both
+        tombstoning its cursor) would otherwise each start a producer, and the one overwritten would be collected
+        open ("Unclosed AIOKafkaProducer").
+        """
+        async with self._writer_lock:
+            if self._producer is None:
+                producer = self._kafka.producer()
+                try:
+                    await producer.start()
+                except BaseException:
+                    # A failed or cancelled start must still close it, or it leaks as an "Unclosed" producer.
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(producer.stop())
+                    raise
+                self._producer = producer
+            return self._producer
+
     async def put(self, key: str, value: V | None) -> None:
         """Write ``value`` under ``key`` and wait for the broker's acknowledgement; None writes a tombstone.
 
         Raises:
             StreamError: the write was not acknowledged.
         """
-        if self._producer is None:
-            producer = self._kafka.producer()
-            try:
-                await producer.start()
-            except BaseException:
-                # A failed or cancelled start must still close it, or it leaks as an "Unclosed" producer.
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(producer.stop())
-                raise
-            self._producer = producer
+        producer = await self._writer()
         try:
-            await self._producer.send_and_wait(self.topic, encode_state(value), key=key.encode())
+            await producer.send_and_wait(self.topic, encode_state(value), key=key.encode())
         except KafkaError as exc:
             raise StreamError(f"could not write {key!r} to {self.topic}: {exc!r}") from exc
         if value is None:
