@@ -261,7 +261,11 @@ class TransactionalPublisher:
                 f"replicas than its min.insync.replicas; nothing of it is visible ({attempts} tries, last error: "
                 f"{exc!r})"
             )
-        return f"{what} failed {attempts} times; last error: {exc!r}"
+        return (
+            f"{what} failed {attempts} times and nothing of it is visible: check that the brokers at "
+            f"{self._kafka.bootstrap} are reachable and that every partition has at least its min.insync.replicas "
+            f"in sync; last error: {exc!r}"
+        )
 
     def _remaining_s(self) -> float:
         if self._deadline is None:
