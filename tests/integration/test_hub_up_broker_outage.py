@@ -6,42 +6,24 @@ for ``HUB_TEST_OUTAGE_S`` seconds (30 by default) and starts it again on the sam
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hub.config import LocalKafkaSettings
-from hub.errors import KafkaDeployError
 from hub.localkafka import LocalKafka
 from hub.stream.kafka import KafkaClients
 from tests.hub_up_outage import hub_up_rides_out_an_outage
+from tests.own_broker import own_broker as start_own_broker
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def own_broker(tmp_path: Path, kafka: KafkaClients) -> Iterator[LocalKafka]:
     """A broker of this test's own (``kafka`` is requested only so the Kafka jars are there)."""
-    cache = Path(os.environ.get("HUB_CACHE_DIR", Path.home() / ".cache" / "citsci-hub"))
-    settings = LocalKafkaSettings(port=_free_port(), heap_mb=384)
-    broker = LocalKafka(settings, state_dir=tmp_path / "broker", cache_dir=cache)
-    try:
-        broker.start()
-    except KafkaDeployError as exc:
-        pytest.fail(f"could not start the test's own broker: {exc}")
-    try:
+    with start_own_broker(tmp_path / "broker") as broker:
         yield broker
-    finally:
-        broker.stop()
 
 
 async def test_hub_up_recovers_by_itself_when_its_broker_returns(

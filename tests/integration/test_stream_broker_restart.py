@@ -7,16 +7,13 @@ must never be stopped), restarts it while batches are being published, and stops
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from hub.config import HubSettings, LocalKafkaSettings, StreamSettings
-from hub.errors import KafkaDeployError
+from hub.config import HubSettings, StreamSettings
 from hub.localkafka import LocalKafka
 from hub.stream.changes import read_topics
 from hub.stream.kafka import KafkaClients
@@ -24,18 +21,13 @@ from hub.stream.pipeline import SyncSummary, run_sync
 from hub.stream.state import CursorRecord
 from hub.stream.topics import entity_topic, internal_topic
 from tests.integration.stream_sync_child import SlowFakeConnector
+from tests.own_broker import own_broker as start_own_broker
 from tests.stream.fakes import BASE, http_client, row
 
 pytestmark = pytest.mark.integration
 
 COUNT = 2000
 PAGE = 50
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(params=["graceful", "crash"])
@@ -45,18 +37,8 @@ def own_broker(request: pytest.FixtureRequest, tmp_path: Path, kafka: KafkaClien
     ``graceful`` stops it with SIGTERM and waits; ``crash`` sends SIGKILL 50 ms after SIGTERM, long before Kafka's
     controlled shutdown is done, so the broker dies with transactions open, as in a power cut.
     """
-    cache = Path(os.environ.get("HUB_CACHE_DIR", Path.home() / ".cache" / "citsci-hub"))
-    stop_timeout_s = 30.0 if request.param == "graceful" else 0.05
-    settings = LocalKafkaSettings(port=_free_port(), heap_mb=384, stop_timeout_s=stop_timeout_s)
-    broker = LocalKafka(settings, state_dir=tmp_path, cache_dir=cache)
-    try:
-        broker.start()
-    except KafkaDeployError as exc:
-        pytest.fail(f"could not start the test's own broker: {exc}")
-    try:
+    with start_own_broker(tmp_path, stop_timeout_s=30.0 if request.param == "graceful" else 0.05) as broker:
         yield broker
-    finally:
-        broker.stop()
 
 
 @pytest.fixture
