@@ -26,7 +26,7 @@ from aiohttp.test_utils import TestServer
 
 from hub.stream.kafka import KafkaClients
 from tests.api.zooniverse_replay import PROJECTS, SERVED_PROJECTS, zooniverse_app
-from tests.hub_up_process import hub_up_env, log_tail, start_hub_up, until
+from tests.hub_up_process import hub_up_env, log_tail, register_zooniverse_for_ecsa, start_hub_up, until
 
 __all__ = ["OUTAGE_S", "hub_up_rides_out_an_outage"]
 
@@ -130,24 +130,7 @@ async def _ride_out(
                 return answer is not None and answer[0] == 200
 
             await until("the API to be ready", log, ready)
-            connector = {
-                "name": "zooniverse-main",
-                "type": "zooniverse",
-                "config": {"base_url": str(server.make_url("/api/"))},
-                "schedule_interval_s": 3600,
-            }
-            async with http.post(f"{api}/connectors", json=connector, headers=ADMIN) as response:
-                assert response.status == 201, await response.text()
-            async with http.post(
-                f"{api}/tokens", json={"scopes": ["partner:ecsa"], "allow_new": True}, headers=ADMIN
-            ) as response:
-                partner = {"Authorization": f"Bearer {(await response.json())['token']}"}
-            subscription = {"entity_types": ["projects"], "platforms": ["zooniverse"]}
-            async with http.put(
-                f"{api}/partners/ecsa/subscriptions/zooniverse-projects", json=subscription, headers=partner
-            ) as response:
-                assert response.status == 201, await response.text()
-                topic = (await response.json())["topics"][0]
+            _, topic = await register_zooniverse_for_ecsa(http, api, ADMIN, str(server.make_url("/api/")))
             before = {p["display_name"] for p in PROJECTS}
 
             async def partner_has(names: set[str]) -> bool:

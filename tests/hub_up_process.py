@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from hub.stream.kafka import KafkaClients
@@ -80,3 +81,29 @@ async def until(what: str, log: Path, check: Callable[[], Awaitable[Any]], timeo
                 await asyncio.sleep(0.5)
     except TimeoutError:
         pytest.fail(f"timed out waiting for {what}\n--- hub up log\n{log_tail(log)}")
+
+
+async def register_zooniverse_for_ecsa(
+    http: aiohttp.ClientSession, api: str, admin: dict[str, str], replay_api: str
+) -> tuple[dict[str, str], str]:
+    """Register connector ``zooniverse-main`` on a Panoptes replay, give partner ``ecsa`` a token, and subscribe it
+    to "projects on Zooniverse"; returns the partner's headers and its topic."""
+    connector = {
+        "name": "zooniverse-main",
+        "type": "zooniverse",
+        "config": {"base_url": replay_api},
+        "schedule_interval_s": 3600,
+    }
+    async with http.post(f"{api}/connectors", json=connector, headers=admin) as response:
+        assert response.status == 201, await response.text()
+    async with http.post(
+        f"{api}/tokens", json={"scopes": ["partner:ecsa"], "allow_new": True}, headers=admin
+    ) as response:
+        partner = {"Authorization": f"Bearer {(await response.json())['token']}"}
+    subscription = {"entity_types": ["projects"], "platforms": ["zooniverse"]}
+    async with http.put(
+        f"{api}/partners/ecsa/subscriptions/zooniverse-projects", json=subscription, headers=partner
+    ) as response:
+        assert response.status == 201, await response.text()
+        topic: str = (await response.json())["topics"][0]
+    return partner, topic

@@ -17,7 +17,7 @@ import pytest
 
 from hub.stream.kafka import KafkaClients
 from tests.api.zooniverse_replay import PROJECTS, zooniverse_app
-from tests.hub_up_process import hub_up_env, start_hub_up, until
+from tests.hub_up_process import hub_up_env, register_zooniverse_for_ecsa, start_hub_up, until
 
 pytestmark = pytest.mark.integration
 
@@ -83,24 +83,7 @@ async def test_hub_up_registers_routes_and_delivers(
                     return False
 
             await until("the API to be ready", log, ready)
-            body = {
-                "name": "zooniverse-main",
-                "type": "zooniverse",
-                "config": {"base_url": str(replay.make_url("/api/"))},
-                "schedule_interval_s": 3600,
-            }
-            async with http.post(f"{api}/connectors", json=body, headers=ADMIN) as response:
-                assert response.status == 201, await response.text()
-            async with http.post(
-                f"{api}/tokens", json={"scopes": ["partner:ecsa"], "allow_new": True}, headers=ADMIN
-            ) as response:
-                partner = {"Authorization": f"Bearer {(await response.json())['token']}"}
-            subscription = {"entity_types": ["projects"], "platforms": ["zooniverse"]}
-            async with http.put(
-                f"{api}/partners/ecsa/subscriptions/zooniverse-projects", json=subscription, headers=partner
-            ) as response:
-                assert response.status == 201, await response.text()
-                topic = (await response.json())["topics"][0]
+            partner, topic = await register_zooniverse_for_ecsa(http, api, ADMIN, str(replay.make_url("/api/")))
             assert topic == f"{unique_name}.partner.ecsa.projects.v1"
 
             await until("the partner topic", log, lambda: _topic_exists(kafka, topic))
