@@ -128,6 +128,9 @@ class PartnerRouter:
         self._held: dict[str, dict[str, str]] = {}
         self._known: dict[str, str] = {}
         self.routed = 0
+        #: Per owned partition, the offset this router has routed up to (the next one it reads), set once it has taken
+        #: the partition over and backfilled what needed it. Probes and tests wait on it rather than on time.
+        self.routed_up_to: dict[TopicPartition, int] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Route until ``stop`` is set; a Kafka failure restarts the session from the committed offsets."""
@@ -169,6 +172,7 @@ class PartnerRouter:
                             await self._take_over(consumer, publishers)
                             await self._prepare(consumer, publishers, subscriptions, marks)
                             self._known = current
+                            self.routed_up_to = {tp: await consumer.position(tp) for tp in publishers.owned}
                         elif current != self._known:
                             await self._prepare(consumer, publishers, subscriptions, marks)
                             self._known = current
@@ -188,6 +192,11 @@ class PartnerRouter:
             finally:
                 await publishers.close()
                 await consumer.stop()
+
+    @property
+    def prepared(self) -> Mapping[str, str]:
+        """Subscription key -> fingerprint of each subscription as this router last backfilled it."""
+        return dict(self._known)
 
     async def _take_over(self, consumer: Any, publishers: PartitionPublishers) -> None:
         """After a rebalance: own exactly the assigned partitions, then go on from their committed offsets.
@@ -405,6 +414,7 @@ class PartnerRouter:
                     consumer.seek(tp, committed)
                 raise
             self._apply(output)
+            self.routed_up_to[tp] = records[-1].offset + 1
 
 
 async def _partitions(consumer: Any, topic: str) -> list[int]:

@@ -16,10 +16,10 @@ from hub.stream.consume import Message
 from hub.stream.kafka import KafkaClients
 from hub.stream.pipeline import run_sync
 from hub.stream.publisher import OutgoingMessage
-from hub.stream.router import PartnerRouter, router_group_id
+from hub.stream.router import PartnerRouter, fingerprint, router_group_id
 from hub.stream.router_producers import PartitionPublishers
 from hub.stream.state import PartnerSubscription, StateTable
-from hub.stream.topics import ensure_topics, entity_topic, hub_topics, internal_topic, partner_topic
+from hub.stream.topics import ENTITY_TYPES, ensure_topics, entity_topic, hub_topics, internal_topic, partner_topic
 from tests.stream.fakes import BASE, FakeConnector, http_client, row
 
 pytestmark = pytest.mark.integration
@@ -53,19 +53,42 @@ async def router(kafka: KafkaClients, settings: HubSettings) -> AsyncIterator[Pa
     await asyncio.wait_for(task, 30)
 
 
-async def _wait_for(kafka: KafkaClients, topic: str, count: int) -> list[Message]:
-    """The partner topic's messages once it holds ``count`` (and, after a pause, still exactly ``count``)."""
+async def _entity_ends(kafka: KafkaClients, settings: HubSettings) -> dict[TopicPartition, int]:
+    """Per entity-topic partition holding committed records, the offset after its last one."""
+    ends: dict[TopicPartition, int] = {}
+    for message in await read_topics(kafka, [entity_topic(settings, e) for e in ENTITY_TYPES]):
+        tp = TopicPartition(message.topic, message.partition)
+        ends[tp] = max(ends.get(tp, 0), message.offset + 1)
+    return ends
+
+
+async def _settled(
+    kafka: KafkaClients,
+    settings: HubSettings,
+    router: PartnerRouter,
+    topic: str,
+    count: int,
+    *subscriptions: PartnerSubscription,
+) -> list[Message]:
+    """The partner topic once the router has routed all there is and the topic holds at least ``count`` records.
+
+    All there is: the router has backfilled each of ``subscriptions`` as it now stands and routed past the last
+    committed record of every entity partition. Nothing is left for it to add, so the count is then exact.
+    """
+    wanted = {s.key: fingerprint(s) for s in subscriptions}
     async with asyncio.timeout(60):
         while True:
-            try:
-                messages = await read_topics(kafka, [topic])
-            except Exception:  # noqa: BLE001 - the router creates the topic when it first sees the subscription
-                messages = []
-            if len(messages) >= count:
-                break
-            await asyncio.sleep(0.2)
-    await asyncio.sleep(1.0)
-    messages = await read_topics(kafka, [topic])
+            ends = await _entity_ends(kafka, settings)
+            prepared = all(router.prepared.get(key) == digest for key, digest in wanted.items())
+            routed = all(router.routed_up_to.get(tp, 0) >= end for tp, end in ends.items())
+            if prepared and routed:
+                try:
+                    messages = await read_topics(kafka, [topic])
+                except Exception:  # noqa: BLE001 - the router creates the topic when it first sees the subscription
+                    messages = []
+                if len(messages) >= count:
+                    break
+            await asyncio.sleep(0.2)  # between two looks at the router and Kafka; the deadline bounds the wait
     assert len(messages) == count, [(m.key_text, m.header("ce_type")) for m in messages]
     return messages
 
@@ -83,7 +106,7 @@ async def test_router_backfills_routes_updates_and_deletions(
     birds = PartnerSubscription(partner="birdwatch", name="birds", entity_types=["projects"], keywords=["Birds"])
     await _subscribe(kafka, settings, birds)
     topic = partner_topic(settings, "birdwatch", "projects")
-    backfilled = await _wait_for(kafka, topic, 20)
+    backfilled = await _settled(kafka, settings, router, topic, 20, birds)
     assert sorted(m.key_text for m in backfilled) == sorted(BASE + str(i) for i in range(3, 61, 3))
     assert {m.header("ce_type") for m in backfilled} == {"org.citsci.hub.project.upserted"}
 
@@ -102,7 +125,7 @@ async def test_router_backfills_routes_updates_and_deletions(
         (BASE + "3", "org.citsci.hub.project.deleted", False),
         (BASE + "3", "org.citsci.hub.project.deleted", True),
     ]
-    routed = (await _wait_for(kafka, topic, 20 + 6))[20:]
+    routed = (await _settled(kafka, settings, router, topic, 20 + 6, birds))[20:]
     assert [(m.key_text, m.header("ce_type"), m.value is None) for m in routed] == [
         (BASE + "6", "org.citsci.hub.project.upserted", False),
         (BASE + "9", "org.citsci.hub.project.deleted", False),  # it stopped matching
@@ -120,18 +143,19 @@ async def test_new_partner_and_changed_filter_are_backfilled(
 ) -> None:
     """A second partner gets only its records; narrowing a filter deletes what no longer matches, once."""
     await run_sync("fake-1", connector, kafka=kafka, settings=settings)
-    await _subscribe(kafka, settings, PartnerSubscription(partner="suomi", name="fi", countries=["finland"]))
-    finnish = await _wait_for(kafka, partner_topic(settings, "suomi", "projects"), 1)
+    suomi = PartnerSubscription(partner="suomi", name="fi", countries=["finland"])
+    await _subscribe(kafka, settings, suomi)
+    finnish = await _settled(kafka, settings, router, partner_topic(settings, "suomi", "projects"), 1, suomi)
     assert finnish[0].key_text == BASE + "5"
 
     wide = PartnerSubscription(partner="birdwatch", name="all", keywords=["birds"])
     await _subscribe(kafka, settings, wide)
     topic = partner_topic(settings, "birdwatch", "projects")
-    await _wait_for(kafka, topic, 20)
+    await _settled(kafka, settings, router, topic, 20, suomi, wide)
     narrow = wide.model_copy(update={"keywords": ["birds"], "countries": ["Finland"]})
     await _subscribe(kafka, settings, narrow)
     # Project 5 is Finnish but about stars: nothing matches any more, so all 20 go, each as event + tombstone.
-    removed = (await _wait_for(kafka, topic, 20 + 40))[20:]
+    removed = (await _settled(kafka, settings, router, topic, 20 + 40, suomi, narrow))[20:]
     assert sorted({m.key_text for m in removed}) == sorted(BASE + str(i) for i in range(3, 61, 3))
     assert [m.value is None for m in removed] == [False, True] * 20
 
@@ -142,17 +166,19 @@ async def test_a_restarted_router_routes_nothing_twice(
     """A second router instance after the first stopped finds the backfill marks and offsets: no duplicates."""
     await ensure_topics(kafka, hub_topics(settings), settings)
     await run_sync("fake-1", connector, kafka=kafka, settings=settings)
-    await _subscribe(kafka, settings, PartnerSubscription(partner="birdwatch", name="b", keywords=["birds"]))
+    birds = PartnerSubscription(partner="birdwatch", name="b", keywords=["birds"])
+    await _subscribe(kafka, settings, birds)
     topic = partner_topic(settings, "birdwatch", "projects")
     for round_ in range(2):
         router = PartnerRouter(kafka, settings, refresh_interval_s=0.2, poll_timeout_ms=100)
         stop = asyncio.Event()
         task = asyncio.create_task(router.run(stop))
         try:
-            await _wait_for(kafka, topic, 20)
+            # The second router has settled only once it has taken the partitions over, found the marks and
+            # routed past every record: a wrong backfill or re-read from the start would show in the count and in
+            # what it routed.
+            await _settled(kafka, settings, router, topic, 20, birds)
             if round_ == 1:
-                await asyncio.sleep(2.0)  # time enough to (wrongly) backfill or re-route
-                assert len(await read_topics(kafka, [topic])) == 20
                 assert router.routed == 0
         finally:
             stop.set()
