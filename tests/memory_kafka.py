@@ -89,6 +89,8 @@ class MemoryCluster:
         self._ack_losses: list[str] = []
         self._numbers = itertools.count(1)
         self._changed = asyncio.Event()
+        self._commits_open = asyncio.Event()
+        self._commits_open.set()
 
     # --- faults -----------------------------------------------------------------------------------------------
 
@@ -101,6 +103,14 @@ class MemoryCluster:
     def lose_next_commit_ack(self, transactional_prefix: str) -> None:
         """The next commit by a producer whose id starts with the prefix commits, then its answer is lost."""
         self._ack_losses.append(transactional_prefix)
+
+    def hold_commits(self) -> None:
+        """Commits wait, their transactions still open, until `release_commits`: a broker slow to answer."""
+        self._commits_open.clear()
+
+    def release_commits(self) -> None:
+        """Let the held commits go on (each meets the cluster as it is then: down, or up)."""
+        self._commits_open.set()
 
     @property
     def ack_loss_pending(self) -> bool:
@@ -311,6 +321,8 @@ class MemoryProducer:
         self._cluster.transactions[self._transaction].offsets.setdefault(group_id, {}).update(offsets)
 
     async def commit_transaction(self) -> None:
+        self._check()
+        await self._cluster._commits_open.wait()
         self._check()
         assert self._transaction is not None, "commit_transaction outside a transaction"
         assert self._id is not None

@@ -9,8 +9,10 @@ own transaction, so nothing else has to be read to start.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -164,24 +166,23 @@ class _Sync:
             return
         self.normaliser.plan_deletions(plan, gone, platform=self.connector.platform)
 
-    async def _publish(self, plan: BatchPlan, state_changes: list[OutgoingMessage], new_state: CursorRecord) -> None:
-        cursor_message = OutgoingMessage(self.cursors.topic, self.name.encode(), encode_state(new_state))
-        before = self.state.batches
+    def _verifier(self, staged: _Staged) -> Callable[[], Awaitable[TransactionOutcome]]:
+        """Whether ``staged``'s transaction committed, told by the cursor (for a commit whose answer was lost)."""
 
         async def verify() -> TransactionOutcome:
             await self.cursors.refresh(settle=True)
             current = self.cursors.get(self.name)
             batches = current.batches if current is not None else 0
-            if batches == new_state.batches:
+            if batches == staged.cursor.batches:
                 return TransactionOutcome.COMMITTED
-            if batches == before:
+            if batches == staged.before:
                 return TransactionOutcome.NOT_COMMITTED
             raise StreamError(
-                f"the cursor of connector {self.name!r} is at batch {batches}, neither {before} nor "
-                f"{new_state.batches}: another process is syncing it; stop one of them"
+                f"the cursor of connector {self.name!r} is at batch {batches}, neither {staged.before} nor "
+                f"{staged.cursor.batches}: another process is syncing it; stop one of them"
             )
 
-        await self.publisher.publish([*plan.messages, *state_changes, cursor_message], verify=verify)
+        return verify
 
     def _marks(self, plan: BatchPlan, batch_number: int, complete: bool, summary: SyncSummary) -> list[OutgoingMessage]:
         """The sweep's marks for this batch (stored in the state topic), or, when it completes, the sweep itself."""
@@ -211,34 +212,68 @@ class _Sync:
         transaction costs the broker a round of markers whatever its size; a batch is never split, since its
         cursor is only valid after its last record. A failing fetch first commits what was fetched before it, so
         those batches stay committed, as they would unmerged.
+
+        One transaction is in flight at a time, and the next is fetched and planned while it commits: the
+        broker's round trips then overlap the hub's own work instead of adding to it. Transactions still commit
+        one after another, in order, each only once the one before it has.
         """
         records: list[RawRecord] = []
         last: Batch | None = None
+        in_flight: asyncio.Task[None] | None = None
         batches = aiter(self.connector.fetch(self.state.cursor))
-        while True:
-            try:
-                batch = await anext(batches)
-            except StopAsyncIteration:
-                break
-            except Exception:
-                if last is not None:
-                    await self._commit(records, last, summary, progress)
-                raise
-            records.extend(batch.records)
-            last = batch
-            sweeps = batch.snapshot_complete and self.snapshot
-            if self.per_transaction <= 1 or len(records) >= self.per_transaction or sweeps:
-                await self._commit(records, batch, summary, progress)
-                records, last = [], None
-        if last is not None:
-            await self._commit(records, last, summary, progress)
+        try:
+            while True:
+                try:
+                    batch = await anext(batches)
+                except StopAsyncIteration:
+                    break
+                except Exception:
+                    if last is not None:
+                        in_flight = await self._send_after(
+                            in_flight, self._stage(records, last, summary), summary, progress
+                        )
+                    if in_flight is not None:
+                        await in_flight
+                    raise
+                records.extend(batch.records)
+                last = batch
+                sweeps = batch.snapshot_complete and self.snapshot
+                if self.per_transaction <= 1 or len(records) >= self.per_transaction or sweeps:
+                    in_flight = await self._send_after(
+                        in_flight, self._stage(records, batch, summary), summary, progress
+                    )
+                    records, last = [], None
+            if last is not None:
+                in_flight = await self._send_after(in_flight, self._stage(records, last, summary), summary, progress)
+            if in_flight is not None:
+                await in_flight
+        finally:
+            # Leaving early (an error, a cancellation): the transaction in flight is stopped, and its own outcome,
+            # already raised or superseded by what is leaving, is collected so that it is not reported twice.
+            if in_flight is not None:
+                in_flight.cancel()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await in_flight
 
-    async def _commit(
-        self, records: list[RawRecord], batch: Batch, summary: SyncSummary, progress: SyncProgress | None
-    ) -> None:
-        """Publish ``records``, their state changes and the sweep's marks with ``batch``'s cursor, in one transaction.
+    async def _send_after(
+        self,
+        in_flight: asyncio.Task[None] | None,
+        staged: _Staged,
+        summary: SyncSummary,
+        progress: SyncProgress | None,
+    ) -> asyncio.Task[None]:
+        """Send ``staged`` once the transaction in flight has committed (its error, if any, raises here)."""
+        if in_flight is not None:
+            await in_flight
+        return asyncio.create_task(self._send(staged, summary, progress))
+
+    def _stage(self, records: list[RawRecord], batch: Batch, summary: SyncSummary) -> _Staged:
+        """Plan ``records`` with ``batch``'s cursor as one transaction, and take it as committed for what follows.
 
         ``batch`` is the last of the fetched batches merged into ``records``: its cursor is the one after them all.
+        The change-detection state, the sweep's marks and the cursor move on at once, so the next batch is planned
+        against this one while it commits. Should it not commit, the sync fails and this in-memory state is dropped
+        with it; the next sync starts again from what Kafka holds.
         """
         plan = self.normaliser.plan(records)
         number = self.state.batches + 1
@@ -248,26 +283,33 @@ class _Sync:
         changes = state_messages(self.own.topic, plan, self.index, self.own.raw, self.own.dead_letters)
         if not self.own.complete:
             changes.append(meta_message(self.own.topic))
-        new_state = CursorRecord(
+        cursor = CursorRecord(
             connector=self.name,
             cursor=batch.cursor,
             batches=number,
             records=self.state.records + len(records),
         )
-        await self._publish(plan, [*changes, *marks], new_state)
+        cursor_message = OutgoingMessage(self.cursors.topic, self.name.encode(), encode_state(cursor))
+        staged = _Staged(plan, [*plan.messages, *changes, *marks, cursor_message], cursor, before=self.state.batches)
         plan.commit_to(self.index, self.own.raw, self.own.dead_letters)
         self.own.complete = True
         self.abandoned = set()
         if self.snapshot:
             self._apply_marks(marks, complete)
-        self.state = new_state
+        self.state = cursor
+        return staged
+
+    async def _send(self, staged: _Staged, summary: SyncSummary, progress: SyncProgress | None) -> None:
+        """Publish a staged transaction, then count it and report progress."""
+        await self.publisher.publish(staged.messages, verify=self._verifier(staged))
+        plan = staged.plan
         summary.add(plan)
         summary.retries = self.publisher.retries
         summary.written = dict(self.publisher.written)
         log.info(
             "sync.batch_committed",
             connector=self.name,
-            batch=new_state.batches,
+            batch=staged.cursor.batches,
             records=plan.fetched,
             published=plan.published,
             deleted=plan.deleted,
@@ -275,6 +317,16 @@ class _Sync:
         )
         if progress is not None:
             progress(summary)
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """One transaction, planned: its messages (the cursor last), its plan, and the cursor before and after it."""
+
+    plan: BatchPlan
+    messages: list[OutgoingMessage]
+    cursor: CursorRecord
+    before: int
 
 
 _REBUILD_MESSAGES_PER_TRANSACTION = 5000

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
 import pytest
 
 from hub.config import HubSettings, StreamSettings
+from hub.connectors import RawRecord
 from hub.errors import StreamError
+from hub.schema import HubModel
 from hub.stream.envelope import entity_of_event_type
 from hub.stream.pipeline import SyncSummary, run_sync, transactional_id
 from hub.stream.topics import dlq_topic, entity_topic, internal_topic
@@ -184,3 +186,73 @@ async def test_with_the_cluster_gone_the_sync_fails_within_its_bound_and_the_nex
     assert resumed.fetched == 30, "the next sync resumes from the committed cursor"
     keys = [r.key for r in cluster.committed(PROJECTS)]
     assert len(keys) == len(set(keys)) == 50
+
+
+def _noting_maps(connector: FakeConnector) -> list[str]:
+    """Make ``connector`` note the id of every record it maps; returns the list it appends to."""
+    mapped: list[str] = []
+    original = connector.map
+
+    def map_and_note(record: RawRecord) -> Sequence[HubModel]:
+        mapped.append(record.native_id)
+        return original(record)
+
+    connector.map = map_and_note  # type: ignore[method-assign]
+    return mapped
+
+
+def _open_transactions(cluster: MemoryCluster) -> list[int]:
+    return [number for number, txn in cluster.transactions.items() if txn.state == "open"]
+
+
+async def test_the_next_batch_is_planned_while_one_commits_and_sent_only_after_it(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession
+) -> None:
+    """A broker slow to commit does not stall the hub's own work, and the transactions still commit in order."""
+    cluster = kafka.cluster
+    connector = _connector(session, [row(i) for i in range(1, 251)])  # three pages, three transactions
+    mapped = _noting_maps(connector)
+    cluster.hold_commits()
+    sync = asyncio.create_task(run_sync("fake-main", connector, kafka=kafka, settings=SETTINGS))
+    await cluster.until("the second page mapped", lambda: len(mapped) >= 200)
+    # The first transaction is waiting for its commit, the second is planned but not begun.
+    assert len(_open_transactions(cluster)) == 1
+    assert cluster.committed(PROJECTS) == []
+    assert len(mapped) == 200, "a third page was planned before the first committed"
+    cluster.release_commits()
+    summary = await asyncio.wait_for(sync, 10)
+
+    assert (summary.fetched, summary.published, summary.batches) == (250, 250, 3)
+    cursors = [r for r in cluster.committed(CURSORS) if r.key == b"fake-main"]
+    assert [json.loads(r.value or b"{}")["batches"] for r in sorted(cursors, key=lambda r: r.offset)] == [1, 2, 3]
+    # Each cursor is in the transaction of its own batch's records.
+    batch_of_cursor = {r.transaction: json.loads(r.value or b"{}")["batches"] for r in cursors}
+    for record in cluster.committed(PROJECTS):
+        number = int((record.key or b"").decode().rsplit("/", 1)[1])
+        assert batch_of_cursor[record.transaction] == (number - 1) // 100 + 1
+
+
+async def test_a_transaction_that_fails_stops_the_sync_before_the_planned_next_one_is_sent(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession
+) -> None:
+    """What was planned ahead of a failed commit is never written: the next sync plans it again from Kafka."""
+    cluster = kafka.cluster
+    rows = [row(i) for i in range(1, 251)]
+    connector = _connector(session, rows)
+    mapped = _noting_maps(connector)
+    cluster.hold_commits()
+    sync = asyncio.create_task(run_sync("fake-main", connector, kafka=kafka, settings=SETTINGS))
+    await cluster.until("the second page mapped", lambda: len(mapped) >= 200)
+    cluster.down = True
+    cluster.release_commits()
+    with pytest.raises(StreamError):
+        await asyncio.wait_for(sync, 10)
+    written = {r.key for log in cluster.logs.values() for r in log if isinstance(r, StoredRecord)}
+    assert (BASE + "150").encode() not in written, "the batch planned ahead was sent after its predecessor failed"
+    assert cluster.committed(PROJECTS) == []
+
+    cluster.down = False
+    again = await run_sync("fake-main", _connector(session, rows), kafka=kafka, settings=SETTINGS)
+    assert (again.fetched, again.published) == (250, 250)
+    keys = [r.key for r in cluster.committed(PROJECTS)]
+    assert len(keys) == len(set(keys)) == 250
