@@ -42,7 +42,7 @@ from aiohttp import web
 from hub.config import load_settings
 from hub.runtime import kafka_cluster
 from hub.stream.kafka import KafkaClients
-from tests.api.zooniverse_replay import PROJECTS, zooniverse_app
+from tests.api.zooniverse_replay import PROJECTS, SERVED_PROJECTS, zooniverse_app
 from tests.hub_up_process import hub_up_env, log_tail, start_hub_up
 
 ADMIN_TOKEN = "bench-freshness-admin-token-" + uuid.uuid4().hex
@@ -162,7 +162,7 @@ async def _rounds(
 ) -> tuple[list[float], list[float]]:
     fetch_to_partner: list[float] = []
     api_to_partner: list[float] = []
-    project = PROJECTS[0]
+    project = replay.app[SERVED_PROJECTS][0]  # what the replay serves (its own copy of the recording)
     for change in range(1, changes + 1):
         name = f"Seabird Watch Replay, change {change} {uuid.uuid4().hex[:6]}"
         # Newer than every earlier change, so the incremental connector (newest first, since its cursor) sees it.
