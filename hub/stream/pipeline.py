@@ -145,6 +145,8 @@ class _Sync:
         self.pending_seen = set(self.state.sweep_seen) - state.seen
         self.pending_failed = set(self.state.sweep_failed) - state.failed
         self.per_transaction = settings.stream.records_per_transaction
+        #: The transaction being committed while the next one is planned (see `run`).
+        self.in_flight: asyncio.Task[None] | None = None
         # A sweep under way always has a cursor; with none (reset, or the connector deleted and made again) the
         # snapshot starts over, and what an abandoned sweep saw must not spare records from this one.
         self.abandoned = state.mark_keys if self.state.cursor is None else set()
@@ -219,7 +221,6 @@ class _Sync:
         """
         records: list[RawRecord] = []
         last: Batch | None = None
-        in_flight: asyncio.Task[None] | None = None
         batches = aiter(self.connector.fetch(self.state.cursor))
         try:
             while True:
@@ -229,43 +230,38 @@ class _Sync:
                     break
                 except Exception:
                     if last is not None:
-                        in_flight = await self._send_after(
-                            in_flight, self._stage(records, last, summary), summary, progress
-                        )
-                    if in_flight is not None:
-                        await in_flight
+                        await self._commit(records, last, summary, progress)
+                    await self._settle()
                     raise
                 records.extend(batch.records)
                 last = batch
                 sweeps = batch.snapshot_complete and self.snapshot
                 if self.per_transaction <= 1 or len(records) >= self.per_transaction or sweeps:
-                    in_flight = await self._send_after(
-                        in_flight, self._stage(records, batch, summary), summary, progress
-                    )
+                    await self._commit(records, batch, summary, progress)
                     records, last = [], None
             if last is not None:
-                in_flight = await self._send_after(in_flight, self._stage(records, last, summary), summary, progress)
-            if in_flight is not None:
-                await in_flight
+                await self._commit(records, last, summary, progress)
+            await self._settle()
         finally:
             # Leaving early (an error, a cancellation): the transaction in flight is stopped, and its own outcome,
             # already raised or superseded by what is leaving, is collected so that it is not reported twice.
-            if in_flight is not None:
-                in_flight.cancel()
+            if self.in_flight is not None:
+                self.in_flight.cancel()
                 with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await in_flight
+                    await self.in_flight
 
-    async def _send_after(
-        self,
-        in_flight: asyncio.Task[None] | None,
-        staged: _Staged,
-        summary: SyncSummary,
-        progress: SyncProgress | None,
-    ) -> asyncio.Task[None]:
-        """Send ``staged`` once the transaction in flight has committed (its error, if any, raises here)."""
-        if in_flight is not None:
-            await in_flight
-        return asyncio.create_task(self._send(staged, summary, progress))
+    async def _commit(
+        self, records: list[RawRecord], batch: Batch, summary: SyncSummary, progress: SyncProgress | None
+    ) -> None:
+        """Stage ``records`` as one transaction now, and send it once the transaction in flight has committed."""
+        staged = self._stage(records, batch, summary)
+        await self._settle()
+        self.in_flight = asyncio.create_task(self._send(staged, summary, progress))
+
+    async def _settle(self) -> None:
+        """Wait for the transaction in flight to commit (its error, if any, raises here)."""
+        if self.in_flight is not None:
+            await self.in_flight
 
     def _stage(self, records: list[RawRecord], batch: Batch, summary: SyncSummary) -> _Staged:
         """Plan ``records`` with ``batch``'s cursor as one transaction, and take it as committed for what follows.
@@ -290,7 +286,7 @@ class _Sync:
             records=self.state.records + len(records),
         )
         cursor_message = OutgoingMessage(self.cursors.topic, self.name.encode(), encode_state(cursor))
-        staged = _Staged(plan, [*plan.messages, *changes, *marks, cursor_message], cursor, before=self.state.batches)
+        staged = _Staged(plan, [*plan.messages, *changes, *marks, cursor_message], cursor)
         plan.commit_to(self.index, self.own.raw, self.own.dead_letters)
         self.own.complete = True
         self.abandoned = set()
@@ -321,12 +317,16 @@ class _Sync:
 
 @dataclass(frozen=True)
 class _Staged:
-    """One transaction, planned: its messages (the cursor last), its plan, and the cursor before and after it."""
+    """One transaction, planned: its plan, its messages (the cursor last) and the cursor after it."""
 
     plan: BatchPlan
     messages: list[OutgoingMessage]
     cursor: CursorRecord
-    before: int
+
+    @property
+    def before(self) -> int:
+        """The cursor's batch count before this transaction."""
+        return self.cursor.batches - 1
 
 
 _REBUILD_MESSAGES_PER_TRANSACTION = 5000
