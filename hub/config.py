@@ -113,6 +113,13 @@ class StreamSettings(_Section):
         description="A sync merges fetched batches into one transaction until it holds at least this many records "
         "(1: one transaction per fetched batch).",
     )
+    map_workers: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Worker processes that map and serialise the records of connector types that allow it "
+        "(zooniverse-export, zooniverse-classifications) while the sync fetches and publishes; 0 maps in the sync.",
+    )
 
 
 class ApiSettings(_Section):

@@ -231,7 +231,8 @@ class HttpClient:
     """Requests on one shared :class:`aiohttp.ClientSession`, with limits per host and retries.
 
     Args:
-        session: the process's one session (the caller owns and closes it).
+        session: the process's one session (the caller owns and closes it); None for a connector that only maps
+            (a worker process of ``hub.stream.map_pool``), which then fails on any request.
         user_agent: sent with every request.
         sleep: awaited for each backoff (injectable so tests need not wait).
         jitter: returns a float in [0, 1); scales each backoff (full jitter).
@@ -239,13 +240,13 @@ class HttpClient:
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
+        session: aiohttp.ClientSession | None,
         *,
         user_agent: str = USER_AGENT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
     ) -> None:
-        self.session = session
+        self._session = session
         self.user_agent = user_agent
         self._sleep = sleep
         self._jitter = jitter
@@ -253,6 +254,13 @@ class HttpClient:
         self.requests_sent = 0
         #: Requests answered ``304 Not Modified`` (a conditional request that cost no read).
         self.not_modified = 0
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The session requests go through."""
+        if self._session is None:
+            raise RuntimeError("this HTTP client has no session: it belongs to a connector that only maps records")
+        return self._session
 
     def configure_host(self, url: str, policy: HostPolicy) -> None:
         """Set the limits for the host of ``url``; the first connector to configure a host decides its limits."""

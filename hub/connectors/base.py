@@ -187,6 +187,9 @@ class Connector(abc.ABC):
     platform: ClassVar[str]
     config_model: ClassVar[type[ConnectorConfig]]
     sync_mode: ClassVar[SyncMode]
+    #: ``map`` depends on the config and the record alone, so worker processes may run it
+    #: (``HUB_STREAM__MAP_WORKERS``, :mod:`hub.stream.map_pool`): set by the high-volume connector types.
+    maps_in_workers: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -46,6 +46,7 @@ class ZooniverseClassificationsConnector(Connector):
     platform: ClassVar[str] = PLATFORM
     config_model: ClassVar[type[ConnectorConfig]] = ZooniverseClassificationsConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "incremental"
+    maps_in_workers: ClassVar[bool] = True
 
     config: ZooniverseClassificationsConfig
 

@@ -112,6 +112,7 @@ class ZooniverseExportConnector(Connector):
     platform: ClassVar[str] = PLATFORM
     config_model: ClassVar[type[ConnectorConfig]] = ZooniverseExportConfig
     sync_mode: ClassVar[Literal["incremental", "snapshot"]] = "incremental"
+    maps_in_workers: ClassVar[bool] = True
 
     config: ZooniverseExportConfig
 

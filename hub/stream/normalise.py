@@ -13,21 +13,18 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import structlog
-from pydantic import ValidationError
 
 from hub.config import HubSettings, StreamSettings
-from hub.errors import RecordTooLargeError, SchemaError, SkippableRecordError
 from hub.stream.changes import HashIndex, IndexEntry, RawIndex
 from hub.stream.envelope import EventStamper
+from hub.stream.mapped import MAX_VALUE_BYTES, MappedRecord, classify_error, map_and_serialise
 from hub.stream.publisher import OutgoingMessage
 from hub.stream.records import (
     Publishable,
     RawLike,
-    bytes_hash,
     dead_letter_message,
     dead_letter_signature,
     deletion_messages,
-    payload_bytes,
     raw_key,
     raw_message,
     raw_tombstone,
@@ -39,29 +36,8 @@ __all__ = ["MAX_VALUE_BYTES", "BatchPlan", "MapFunction", "Normaliser", "classif
 
 log = structlog.get_logger(__name__)
 
-# Kafka refuses messages over about 1 MiB (broker message.max.bytes, client max_request_size); headers need room.
-MAX_VALUE_BYTES = 900 * 1024
-
 R = TypeVar("R", bound=RawLike)
 MapFunction = Callable[[R], Sequence[Publishable]]
-
-
-def classify_error(exc: Exception) -> str:
-    """The dead-letter ``errorkind`` of a failure: ``mapping``, ``validation``, ``too_large`` or ``unexpected``."""
-    if isinstance(exc, RecordTooLargeError):
-        return "too_large"
-    if isinstance(exc, SkippableRecordError):
-        return "mapping"
-    if isinstance(exc, SchemaError | ValidationError):
-        return "validation"
-    return "unexpected"
-
-
-def _check_size(message: OutgoingMessage) -> None:
-    if message.value is not None and len(message.value) > MAX_VALUE_BYTES:
-        raise RecordTooLargeError(
-            f"normalised record {message.key!r} is {len(message.value)} bytes, more than {MAX_VALUE_BYTES}"
-        )
 
 
 @dataclass
@@ -138,63 +114,60 @@ class Normaliser(Generic[R]):
         entry = self._index.get(iri)
         return None if entry is None else entry.content_hash
 
-    def plan(self, records: Iterable[R]) -> BatchPlan:
-        """The messages for a batch of verbatim records."""
+    def map(self, records: Sequence[R]) -> list[MappedRecord]:
+        """Map and serialise ``records`` here, in this process (see `plan`)."""
+        return [map_and_serialise(self._map, record) for record in records]
+
+    def plan(self, records: Sequence[R], mapped: Sequence[MappedRecord] | None = None) -> BatchPlan:
+        """The messages for a batch of verbatim records.
+
+        ``mapped`` is what `map` gives for the same records, computed elsewhere (worker processes,
+        `hub.stream.map_pool`); without it the records are mapped here.
+        """
+        if mapped is None:
+            mapped = self.map(records)
+        elif len(mapped) != len(records):
+            raise ValueError(f"{len(mapped)} mapped results for {len(records)} records")
         plan = BatchPlan()
         # One stamper per batch: the envelope's shared parts are encoded once, not once per message.
         events = EventStamper(self._source)
-        for record in records:
+        for record, result in zip(records, mapped, strict=True):
             plan.fetched += 1
-            self._plan_record(plan, record, events)
+            self._plan_record(plan, record, result, events)
         return plan
 
-    def _plan_record(self, plan: BatchPlan, record: R, events: EventStamper) -> None:
+    def _plan_record(self, plan: BatchPlan, record: R, mapped: MappedRecord, events: EventStamper) -> None:
         key = raw_key(record.kind, record.native_id)
-        data = payload_bytes(record)
+        data = mapped.data
         if len(data) > MAX_VALUE_BYTES:
-            # Too big for Kafka: not kept verbatim, but explained; the mapping below still gets its chance.
+            # Too big for Kafka: not kept verbatim, but explained; the mapping still had its chance.
             reason = f"RecordTooLargeError: verbatim record of {len(data)} bytes, more than {MAX_VALUE_BYTES}"
             self._dead_letter(plan, record, key, data[:MAX_VALUE_BYTES], "too_large", reason)
         elif self._raw_index is not None:
-            digest = bytes_hash(data)
             known = plan.raw_updates.get(key, self._raw_index.hashes.get(key))
-            if known != digest:
-                plan.messages.append(raw_message(self._settings, record, events=events, data=data, digest=digest))
-                plan.raw_updates[key] = digest
-        try:
-            models = self._map(record)
-            # One serialisation per model gives both its value and its hash (the dump is the costly part).
-            upserts = [(model, *model.jsonld_and_hash()) for model in models]
-            encoded = [
-                upsert_message(
-                    self._settings,
-                    model,
-                    events=events,
-                    dataschema=self._dataschema,
-                    content_hash=h,
-                    value=value,
-                    raw=key,
+            if known != mapped.digest:
+                plan.messages.append(
+                    raw_message(self._settings, record, events=events, data=data, digest=mapped.digest)
                 )
-                for model, value, h in upserts
-                if self._current_hash(plan, model.iri) != h
-            ]
-            for message in encoded:
-                _check_size(message)
-        except Exception as exc:  # noqa: BLE001 - a connector bug in one record must not stop the sync; it is kept
-            self._dead_letter(
-                plan, record, key, data[:MAX_VALUE_BYTES], classify_error(exc), f"{type(exc).__name__}: {exc}"
-            )
+                plan.raw_updates[key] = mapped.digest
+        if mapped.error_kind is not None:
+            message = mapped.error_message or mapped.error_kind
+            self._dead_letter(plan, record, key, data[:MAX_VALUE_BYTES], mapped.error_kind, message)
             plan.dead_lettered += 1
             # The record still exists on the platform: a sweep must not delete what it mapped to before.
             plan.failed_raw_keys.add(key)
             return
-        plan.messages.extend(encoded)
-        plan.published += len(encoded)
-        plan.unchanged += len(upserts) - len(encoded)
-        for model, _, h in upserts:
-            if model.ENTITY in COMPACTED_ENTITY_TYPES:
+        for model in mapped.models:
+            if self._current_hash(plan, model.iri) == model.content_hash:
+                plan.unchanged += 1
+            else:
+                plan.messages.append(
+                    upsert_message(self._settings, model, events=events, dataschema=self._dataschema, raw=key)
+                )
+                plan.published += 1
+            if model.entity in COMPACTED_ENTITY_TYPES:
                 plan.seen.add(model.iri)
-            plan.index_updates[model.iri] = IndexEntry(model.ENTITY, h, self._source, key)
+            plan.index_updates[model.iri] = IndexEntry(model.entity, model.content_hash, self._source, key)
 
     def _dead_letter(self, plan: BatchPlan, record: R, key: str, data: bytes, kind: str, message: str) -> None:
         """Add a dead letter, unless this connector's last one for the record says the same about the same bytes."""

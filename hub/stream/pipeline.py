@@ -25,6 +25,8 @@ from hub.connectors.sweep import plan_sweep
 from hub.errors import StreamError, SweepRefused
 from hub.schema.base import CONTEXT_URL
 from hub.stream.kafka import KafkaClients
+from hub.stream.map_pool import ConnectorMapper, shared_map_pool
+from hub.stream.mapped import MappedRecord
 from hub.stream.normalise import BatchPlan, Normaliser
 from hub.stream.publisher import OutgoingMessage, TransactionalPublisher, TransactionOutcome
 from hub.stream.records import connector_source
@@ -145,8 +147,14 @@ class _Sync:
         self.pending_seen = set(self.state.sweep_seen) - state.seen
         self.pending_failed = set(self.state.sweep_failed) - state.failed
         self.per_transaction = settings.stream.records_per_transaction
+        workers = settings.stream.map_workers
+        #: Worker processes mapping this connector's records, when its type allows and the settings ask for them.
+        self.map_pool = shared_map_pool(workers) if workers and connector.maps_in_workers else None
+        self.mapper = ConnectorMapper.of(connector)
         #: The transaction being committed while the next one is planned (see `run`).
         self.in_flight: asyncio.Task[None] | None = None
+        #: The transaction mapped by the worker processes while the next batch is fetched (see `_commit`).
+        self.deferred: _Deferred | None = None
         # A sweep under way always has a cursor; with none (reset, or the connector deleted and made again) the
         # snapshot starts over, and what an abandoned sweep saw must not spare records from this one.
         self.abandoned = state.mark_keys if self.state.cursor is None else set()
@@ -231,7 +239,7 @@ class _Sync:
                 except Exception:
                     if last is not None:
                         await self._commit(records, last, summary, progress)
-                    await self._settle()
+                    await self._drain(summary, progress)
                     raise
                 records.extend(batch.records)
                 last = batch
@@ -241,10 +249,14 @@ class _Sync:
                     records, last = [], None
             if last is not None:
                 await self._commit(records, last, summary, progress)
-            await self._settle()
+            await self._drain(summary, progress)
         finally:
             # Leaving early (an error, a cancellation): the transaction in flight is stopped, and its own outcome,
             # already raised or superseded by what is leaving, is collected so that it is not reported twice.
+            if self.deferred is not None and self.deferred.mapping is not None:
+                self.deferred.mapping.cancel()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await self.deferred.mapping
             if self.in_flight is not None:
                 self.in_flight.cancel()
                 with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -253,17 +265,45 @@ class _Sync:
     async def _commit(
         self, records: list[RawRecord], batch: Batch, summary: SyncSummary, progress: SyncProgress | None
     ) -> None:
-        """Stage ``records`` as one transaction now, and send it once the transaction in flight has committed."""
-        staged = self._stage(records, batch, summary)
+        """Take ``records`` as one transaction: staged now, or, mapped by workers, once the next batch is fetched.
+
+        With worker processes the records' mapping starts at once and the transaction before them is staged and
+        sent meanwhile; the sync then fetches the next batch while the workers map these. Without, they are
+        mapped and staged here, now. Either way each transaction is sent once the one before it has committed.
+        """
+        mapping = asyncio.create_task(self.map_pool.map(self.mapper, records)) if self.map_pool else None
+        await self._stage_deferred(summary, progress)
+        self.deferred = _Deferred(records, batch, mapping)
+        if mapping is None:
+            await self._stage_deferred(summary, progress)
+
+    async def _stage_deferred(self, summary: SyncSummary, progress: SyncProgress | None) -> None:
+        """Stage the deferred transaction, if any, and send it once the transaction in flight has committed."""
+        if self.deferred is None:
+            return
+        deferred, self.deferred = self.deferred, None
+        mapped = None
+        if deferred.mapping is not None:
+            mapped = await deferred.mapping
+            if mapped is None:
+                log.warning("sync.mapping_in_process", connector=self.name, records=len(deferred.records))
+        staged = self._stage(deferred.records, deferred.batch, summary, mapped)
         await self._settle()
         self.in_flight = asyncio.create_task(self._send(staged, summary, progress))
+
+    async def _drain(self, summary: SyncSummary, progress: SyncProgress | None) -> None:
+        """Stage and send what is deferred, and wait until every transaction taken has committed."""
+        await self._stage_deferred(summary, progress)
+        await self._settle()
 
     async def _settle(self) -> None:
         """Wait for the transaction in flight to commit (its error, if any, raises here)."""
         if self.in_flight is not None:
             await self.in_flight
 
-    def _stage(self, records: list[RawRecord], batch: Batch, summary: SyncSummary) -> _Staged:
+    def _stage(
+        self, records: list[RawRecord], batch: Batch, summary: SyncSummary, mapped: list[MappedRecord] | None
+    ) -> _Staged:
         """Plan ``records`` with ``batch``'s cursor as one transaction, and take it as committed for what follows.
 
         ``batch`` is the last of the fetched batches merged into ``records``: its cursor is the one after them all.
@@ -271,7 +311,7 @@ class _Sync:
         against this one while it commits. Should it not commit, the sync fails and this in-memory state is dropped
         with it; the next sync starts again from what Kafka holds.
         """
-        plan = self.normaliser.plan(records)
+        plan = self.normaliser.plan(records, mapped)
         number = self.state.batches + 1
         complete = batch.snapshot_complete and self.snapshot
         marks = self._marks(plan, number, complete, summary) if self.snapshot else []
@@ -327,6 +367,15 @@ class _Staged:
     def before(self) -> int:
         """The cursor's batch count before this transaction."""
         return self.cursor.batches - 1
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A transaction not staged yet: its records, its last batch, and its mapping by the workers (None: here)."""
+
+    records: list[RawRecord]
+    batch: Batch
+    mapping: asyncio.Task[list[MappedRecord] | None] | None
 
 
 _REBUILD_MESSAGES_PER_TRANSACTION = 5000
@@ -437,6 +486,8 @@ async def run_sync(
                     cursors=cursors,
                     state=state,
                 )
+                if sync.map_pool is not None:
+                    await sync.map_pool.start()
                 await sync.run(summary, progress)
         finally:
             summary.duration = time.monotonic() - clock

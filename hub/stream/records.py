@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 import orjson
 
@@ -26,6 +26,7 @@ from hub.stream.topics import dlq_topic, entity_topic, raw_topic
 __all__ = [
     "DEAD_LETTER_TYPE",
     "RAW_TYPE",
+    "MappedModel",
     "Publishable",
     "RawLike",
     "connector_source",
@@ -41,6 +42,26 @@ RAW_TYPE = "org.citsci.hub.raw.fetched"
 DEAD_LETTER_TYPE = "org.citsci.hub.record.deadlettered"
 # Kafka header values are bytes without a size limit, but a dead letter's message should stay readable.
 _MAX_ERROR_MESSAGE = 2000
+
+
+class MappedModel(NamedTuple):
+    """One normalised record, serialised: what its upsert message needs, and no model.
+
+    A named tuple, so that it crosses between processes (`hub.stream.map_pool`) at the cost of a tuple.
+
+    Attributes:
+        entity: its entity topic (``HubModel.ENTITY``).
+        iri: its stable IRI.
+        key: the Kafka key (``HubModel.partition_key``).
+        value: compact JSON-LD bytes.
+        content_hash: the hash change detection compares.
+    """
+
+    entity: str
+    iri: str
+    key: str
+    value: bytes
+    content_hash: str
 
 
 class Publishable(Protocol):
@@ -121,27 +142,22 @@ def bytes_hash(data: bytes) -> str:
 
 def upsert_message(
     settings: StreamSettings | HubSettings,
-    model: Publishable,
+    model: MappedModel,
     *,
     events: EventStamper,
     dataschema: str,
-    content_hash: str,
-    value: bytes | None = None,
     raw: str | None = None,
 ) -> OutgoingMessage:
-    """The ``<entity>.upserted`` message of a normalised record on its entity topic.
-
-    ``value`` is the record's JSON-LD bytes when the caller has them already (`HubModel.jsonld_and_hash`).
-    """
-    extensions = [("contenthash", content_hash)]
+    """The ``<entity>.upserted`` message of a normalised record (serialised by `hub.stream.mapped`) on its topic."""
+    extensions = [("contenthash", model.content_hash)]
     if raw is not None:
         extensions.append(("rawkey", raw))
     return OutgoingMessage(
-        topic=entity_topic(settings, model.ENTITY),
-        key=model.partition_key().encode(),
-        value=model.to_jsonld_bytes() if value is None else value,
+        topic=entity_topic(settings, model.entity),
+        key=model.key.encode(),
+        value=model.value,
         headers=events.headers(
-            event_type(model.ENTITY, "upserted"), subject=model.iri, dataschema=dataschema, extensions=extensions
+            event_type(model.entity, "upserted"), subject=model.iri, dataschema=dataschema, extensions=extensions
         ),
     )
 

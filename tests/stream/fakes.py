@@ -87,3 +87,13 @@ class FakeConnector(Connector):
 def http_client(session: aiohttp.ClientSession) -> HttpClient:
     """An HttpClient for the fake connector (it never sends a request)."""
     return HttpClient(session)
+
+
+class WorkerMappedConnector(FakeConnector):
+    """The fake connector, declared fit for worker processes: it has the standard constructor a worker rebuilds it
+    with (from its config; the listing is the test's, given apart, and never needed to map)."""
+
+    maps_in_workers: ClassVar[bool] = True
+
+    def __init__(self, config: FakeConfig, *, http: HttpClient, rows: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(rows or [], http=http, page_size=config.page_size)

@@ -22,7 +22,7 @@ from hub.stream.envelope import entity_of_event_type
 from hub.stream.pipeline import SyncSummary, run_sync, transactional_id
 from hub.stream.topics import dlq_topic, entity_topic, internal_topic
 from tests.memory_kafka import MemoryCluster, MemoryKafkaClients, StoredRecord
-from tests.stream.fakes import BASE, FakeConnector, http_client, row
+from tests.stream.fakes import BASE, FakeConfig, FakeConnector, WorkerMappedConnector, http_client, row
 
 SETTINGS = HubSettings(stream=StreamSettings(topic_prefix="mem", partitions=3, publish_give_up_s=1.0))
 PROJECTS = entity_topic(SETTINGS, "projects")
@@ -256,3 +256,42 @@ async def test_a_transaction_that_fails_stops_the_sync_before_the_planned_next_o
     assert (again.fetched, again.published) == (250, 250)
     keys = [r.key for r in cluster.committed(PROJECTS)]
     assert len(keys) == len(set(keys)) == 250
+
+
+def _entity_and_dead_letters(cluster: MemoryCluster) -> tuple[object, ...]:
+    """What syncs left on the entity and dead-letter topics and in the cursors, minus ids and times of writing."""
+
+    def comparable(records: list[StoredRecord]) -> list[tuple[object, ...]]:
+        return [
+            (r.key, r.value, [(n, v) for n, v in r.headers if n not in {"ce_id", "ce_time"}])
+            for r in sorted(records, key=lambda r: (r.partition, r.offset))
+        ]
+
+    cursors = [
+        {k: v for k, v in json.loads(r.value or b"{}").items() if k != "updated_at"}
+        for r in cluster.committed(CURSORS)
+        if r.key == b"fake-main"
+    ]
+    return comparable(cluster.committed(PROJECTS)), comparable(cluster.committed(dlq_topic(SETTINGS))), cursors
+
+
+async def test_with_map_workers_a_sync_writes_what_it_writes_mapping_on_its_loop(
+    session: aiohttp.ClientSession,
+) -> None:
+    """Worker processes change where records are mapped, not what is committed, in which transaction, or when."""
+    rows = [row(i, broken=(i % 97 == 0)) for i in range(1, 251)]
+    outcomes = []
+    for workers in (0, 1):
+        kafka = MemoryKafkaClients(MemoryCluster(partitions=3))
+        settings = SETTINGS.model_copy(update={"stream": SETTINGS.stream.model_copy(update={"map_workers": workers})})
+        connector = WorkerMappedConnector(FakeConfig(), http=http_client(session), rows=rows)
+        first = await run_sync("fake-main", connector, kafka=kafka, settings=settings)
+        assert (first.fetched, first.published, first.dead_lettered, first.batches) == (250, 248, 2, 3)
+        again = await run_sync("fake-main", connector, kafka=kafka, settings=settings)
+        assert (again.published, again.unchanged) == (0, 248)
+        connector.rows = [*rows[:9], row(10, "Project ten, renamed"), *rows[11:]]  # 10 renamed, 11 gone
+        changed = await run_sync("fake-main", connector, kafka=kafka, settings=settings)
+        assert (changed.published, changed.deleted) == (1, 1)
+        outcomes.append(_entity_and_dead_letters(kafka.cluster))
+    in_loop, in_workers = outcomes
+    assert in_workers == in_loop
