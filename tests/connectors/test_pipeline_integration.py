@@ -58,8 +58,15 @@ async def test_scistarter_snapshot_sync_unchanged_resync_sweep_and_refusal(
     assert len({m.key_text for m in projects}) == 6
 
 
-async def test_zooniverse_export_publishes_contributions_and_dead_letters_the_bad_row(kafka, settings, aiohttp_server):
-    """Four rows become four contributions; in the malformed export one row is dead-lettered, the rest go on."""
+@pytest.mark.parametrize("map_workers", [0, 1], ids=["mapped-in-sync", "mapped-in-workers"])
+async def test_zooniverse_export_publishes_contributions_and_dead_letters_the_bad_row(
+    kafka, settings, aiohttp_server, map_workers
+):
+    """Four rows become four contributions; in the malformed export one row is dead-lettered, the rest go on.
+
+    The same with the rows mapped by worker processes (``HUB_STREAM__MAP_WORKERS``).
+    """
+    settings = settings.model_copy(update={"stream": settings.stream.model_copy(update={"map_workers": map_workers})})
     async with served(aiohttp_server, zooniverse_app) as (replay, root, http, _waits):
         config = ZooniverseExportConfig(
             base_url=root + "exports/classifications.csv", project_id="1315", page_size=2, **FAST
