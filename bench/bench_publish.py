@@ -11,18 +11,22 @@ else to do:
 - aiokafka, tuned as the pipeline's producer is (``HUB_STREAM__LINGER_MS``, ``HUB_STREAM__MAX_BATCH_SIZE``);
 - confluent-kafka (librdkafka), the same linger and batch size, murmur2 partitioning like the Java client.
 
-The pipeline runs once with each of its producer clients (``HUB_STREAM__PRODUCER``). The figure to watch is
+The pipeline runs with each of its producer clients (``HUB_STREAM__PRODUCER``), once mapping on the sync's event
+loop and once with ``--map-workers`` worker processes mapping and serialising (``HUB_STREAM__MAP_WORKERS``). The
+bare producers send every message the pipeline writes: raw, entity, the connector's state records and the cursor.
+The figure to watch is
 ``pipeline / best bare``: the share of the client's limit the hub reaches. The machine's
 load average is printed beside each figure, since other work on the machine moves all of them.
 
-    .venv/bin/python bench/bench_publish.py --count 20000   # starts a local broker (HUB_KAFKA_BOOTSTRAP unset)
-    HUB_KAFKA_BOOTSTRAP=host:port .venv/bin/python bench/bench_publish.py   # on an existing cluster
+    .venv/bin/python -m bench.bench_publish --count 20000   # starts a local broker (HUB_KAFKA_BOOTSTRAP unset)
+    HUB_KAFKA_BOOTSTRAP=host:port .venv/bin/python -m bench.bench_publish   # on an existing cluster
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import time
 import uuid
@@ -46,7 +50,16 @@ from hub.stream.normalise import Normaliser
 from hub.stream.pipeline import SyncSummary, run_sync
 from hub.stream.publisher import OutgoingMessage
 from hub.stream.records import connector_source
-from hub.stream.topics import ensure_topics, hub_topics, raw_topic_spec, sync_state_topic_spec
+from hub.stream.state import CursorRecord, encode_state
+from hub.stream.sync_state import state_messages
+from hub.stream.topics import (
+    ensure_topics,
+    hub_topics,
+    internal_topic,
+    raw_topic_spec,
+    sync_state_topic,
+    sync_state_topic_spec,
+)
 
 PAGE = 100  # records per fetched page: the pipeline merges pages into transactions of records_per_transaction
 
@@ -55,18 +68,33 @@ class BenchConfig(ConnectorConfig):
     base_url: Any = "https://bench.invalid/api/"
 
 
+@functools.cache
+def _template() -> HubModel:
+    return examples()["project"]
+
+
+def bench_model(native_id: str) -> HubModel:
+    """The project of a bench record: the full example project, renamed (a copy, no validation: no mapping cost)."""
+    return _template().model_copy(
+        update={"iri": mint_iri("project", "bench", native_id), "project_name": f"Bench project {native_id}"}
+    )
+
+
 class BenchConnector(Connector):
-    """Serves prepared records; `map` looks the ready model up, so no mapping cost is measured."""
+    """Serves prepared records; `map` copies a ready model, so next to no mapping cost is measured.
+
+    Its ``map`` depends on the record alone, so worker processes may run it (``HUB_STREAM__MAP_WORKERS``).
+    """
 
     name: ClassVar[str] = "bench"
     platform: ClassVar[str] = "bench"
     config_model: ClassVar[type[ConnectorConfig]] = BenchConfig
     sync_mode: ClassVar = "incremental"
+    maps_in_workers: ClassVar[bool] = True
 
-    def __init__(self, records: list[RawRecord], models: dict[str, HubModel], *, http: HttpClient) -> None:
-        super().__init__(BenchConfig(), http=http)
-        self.records = records
-        self.models = models
+    def __init__(self, config: BenchConfig, *, http: HttpClient, records: list[RawRecord] | None = None) -> None:
+        super().__init__(config, http=http)
+        self.records = records or []
 
     async def fetch(self, cursor: str | None) -> AsyncIterator[Batch]:
         start = int(decode_cursor(cursor, connector=self.name).get("offset", 0))
@@ -74,19 +102,16 @@ class BenchConnector(Connector):
             yield Batch(self.records[offset : offset + PAGE], encode_cursor({"offset": offset + PAGE}))
 
     def map(self, record: RawRecord) -> Sequence[HubModel]:
-        return [self.models[record.native_id]]
+        return [bench_model(record.native_id)]
 
 
 def prepare(count: int) -> tuple[list[RawRecord], dict[str, HubModel]]:
     """``count`` distinct projects shaped like the full example project, and small verbatim records for them."""
-    template = examples()["project"]
     records: list[RawRecord] = []
     models: dict[str, HubModel] = {}
     for index in range(count):
         native = str(index)
-        models[native] = template.model_copy(
-            update={"iri": mint_iri("project", "bench", native), "project_name": f"Bench project {index}"}
-        )
+        models[native] = bench_model(native)
         payload = {"id": native, "display_name": f"Bench project {index}", "updated_at": "2026-01-01T00:00:00Z"}
         records.append(RawRecord("bench", "project", native, payload, f"https://bench.invalid/api/projects/{native}"))
     return records, models
@@ -110,7 +135,7 @@ async def pipeline(
     topics = [*hub_topics(settings), raw_topic_spec(settings, "bench"), sync_state_topic_spec(settings, "bench")]
     await ensure_topics(kafka, topics, settings)
     async with aiohttp.ClientSession() as session:
-        connector = BenchConnector(records, models, http=HttpClient(session))
+        connector = BenchConnector(BenchConfig(), http=HttpClient(session), records=records)
         started = time.perf_counter()
         summary = await run_sync("bench", connector, kafka=kafka, settings=settings, progress=progress)
         elapsed = time.perf_counter() - started
@@ -124,18 +149,28 @@ async def pipeline(
 def transactions(
     settings: HubSettings, records: list[RawRecord], models: dict[str, HubModel]
 ) -> list[list[OutgoingMessage]]:
-    """The messages the pipeline writes for ``records``, grouped as its transactions group them."""
+    """The messages the pipeline writes for ``records`` (raw, entity, state, cursor), grouped as its transactions."""
+    index, raw = HashIndex(), RawIndex()
     normaliser: Normaliser[RawRecord] = Normaliser(
         settings,
         connector="bench",
         source=connector_source("bench"),
         map_record=lambda record: [models[record.native_id]],
-        index=HashIndex(),
-        raw_index=RawIndex(),
+        index=index,
+        raw_index=raw,
         dataschema=CONTEXT_URL,
     )
+    state_topic = sync_state_topic(settings, "bench")
+    cursors = internal_topic(settings, "cursors")
     size = settings.stream.records_per_transaction
-    return [normaliser.plan(records[i : i + size]).messages for i in range(0, len(records), size)]
+    txns = []
+    for number, start in enumerate(range(0, len(records), size), start=1):
+        plan = normaliser.plan(records[start : start + size])
+        state = state_messages(state_topic, plan, index, raw, {})
+        cursor = encode_state(CursorRecord(connector="bench", cursor=str(start + size), batches=number))
+        txns.append([*plan.messages, *state, OutgoingMessage(cursors, b"bench", cursor)])
+        plan.commit_to(index, raw)
+    return txns
 
 
 async def bare_aiokafka(kafka: KafkaClients, stream: StreamSettings, txns: list[list[OutgoingMessage]]) -> float:
@@ -184,7 +219,13 @@ def bare_confluent(kafka: KafkaClients, stream: StreamSettings, txns: list[list[
     return elapsed
 
 
-async def main(count: int, runs: int, per_transaction: int) -> None:
+def _variants(map_workers: int) -> list[tuple[str, int]]:
+    """(producer client, map workers) of each pipeline run: each client with the sync mapping, then with workers."""
+    workers = [0, map_workers] if map_workers else [0]
+    return [(client, w) for client in ("aiokafka", "confluent") for w in workers]
+
+
+async def main(count: int, runs: int, per_transaction: int, map_workers: int) -> None:
     settings = load_settings()
     stream = settings.stream.model_copy(update={"records_per_transaction": per_transaction})
     records, models = prepare(count)
@@ -192,27 +233,33 @@ async def main(count: int, runs: int, per_transaction: int) -> None:
     bare_settings = HubSettings(stream=stream.model_copy(update={"topic_prefix": f"{prefix}-bare"}))
     txns = transactions(bare_settings, records, models)
     messages = sum(len(t) for t in txns)
-    figures: dict[str, list[tuple[float, str]]] = {
-        "pipeline-aiokafka": [],
-        "steady-aiokafka": [],
-        "pipeline-confluent": [],
-        "steady-confluent": [],
-        "aiokafka": [],
-        "confluent": [],
-    }
+    variants = _variants(map_workers)
+    figures: dict[str, list[tuple[float, str]]] = {"aiokafka": [], "confluent": []}
+    for client, workers in variants:
+        figures[f"pipeline-{client}-{workers}"] = []
+        figures[f"steady-{client}-{workers}"] = []
     async with kafka_cluster(settings) as kafka:
         try:
-            await ensure_topics(kafka, [*hub_topics(bare_settings), raw_topic_spec(bare_settings, "bench")], stream)
+            bare_topics = [
+                *hub_topics(bare_settings),
+                raw_topic_spec(bare_settings, "bench"),
+                sync_state_topic_spec(bare_settings, "bench"),
+            ]
+            await ensure_topics(kafka, bare_topics, stream)
             for run in range(runs):
                 # Bare producers first, then the pipeline; each run on fresh topics for the pipeline.
                 figures["aiokafka"].append((await bare_aiokafka(kafka, stream, txns), load()))
                 figures["confluent"].append((await asyncio.to_thread(bare_confluent, kafka, stream, txns), load()))
-                for client in ("aiokafka", "confluent"):
-                    update = {"topic_prefix": f"{prefix}-{run}-{client}", "producer": client}
+                for client, workers in variants:
+                    update = {
+                        "topic_prefix": f"{prefix}-{run}-{client}-{workers}",
+                        "producer": client,
+                        "map_workers": workers,
+                    }
                     own = HubSettings(stream=stream.model_copy(update=update))
                     whole, steady = await pipeline(kafka, own, records, models)
-                    figures[f"pipeline-{client}"].append((whole, load()))
-                    figures[f"steady-{client}"].append((steady, load()))
+                    figures[f"pipeline-{client}-{workers}"].append((whole, load()))
+                    figures[f"steady-{client}-{workers}"].append((steady, load()))
         finally:
             admin = kafka.admin()
             await admin.start()
@@ -221,28 +268,26 @@ async def main(count: int, runs: int, per_transaction: int) -> None:
             finally:
                 await admin.close()
     size = stream.records_per_transaction
-    value_bytes = sum(len(m.to_jsonld_bytes()) for m in models.values())
+    value_bytes = sum(len(m.jsonld_and_hash()[0]) for m in models.values())
     print(
-        f"{count} records ({messages} messages), {value_bytes / count:.0f} bytes of JSON-LD each; transactions of "
-        f"{size} records; linger_ms={stream.linger_ms}, max_batch_size={stream.max_batch_size}; {os.cpu_count()} CPUs"
+        f"{count} records ({messages} messages: raw, entity, state and cursor), {value_bytes / count:.0f} bytes of "
+        f"JSON-LD each; transactions of {size} records; linger_ms={stream.linger_ms}, "
+        f"max_batch_size={stream.max_batch_size}; {os.cpu_count()} CPUs"
     )
-    labels = {
-        "pipeline-aiokafka": "pipeline, aiokafka (whole sync)",
-        "steady-aiokafka": "pipeline, aiokafka, 1st to last commit",
-        "pipeline-confluent": "pipeline, confluent (whole sync)",
-        "steady-confluent": "pipeline, confluent, 1st to last commit",
-        "aiokafka": "bare aiokafka, transactional, tuned",
-        "confluent": "bare confluent-kafka, transactional",
-    }
+    labels = {"aiokafka": "bare aiokafka, transactional, tuned", "confluent": "bare confluent-kafka, transactional"}
+    for client, workers in variants:
+        where = f"{workers} map workers" if workers else "mapped in the sync"
+        labels[f"pipeline-{client}-{workers}"] = f"pipeline, {client}, {where} (whole sync)"
+        labels[f"steady-{client}-{workers}"] = f"pipeline, {client}, {where}, 1st to last commit"
     for name, label in labels.items():
         rates = ", ".join(f"{count / seconds:8.0f}/s ({where})" for seconds, where in figures[name])
-        print(f"{label:40s} {rates}")
+        print(f"{label:58s} {rates}")
     for run in range(runs):
         best = min(figures["aiokafka"][run][0], figures["confluent"][run][0])
         ratios = ", ".join(
-            f"{client} {best / figures[f'pipeline-{client}'][run][0]:.2f} "
-            f"(steady {best / figures[f'steady-{client}'][run][0]:.2f})"
-            for client in ("aiokafka", "confluent")
+            f"{client}/{workers}w {best / figures[f'pipeline-{client}-{workers}'][run][0]:.2f} "
+            f"(steady {best / figures[f'steady-{client}-{workers}'][run][0]:.2f})"
+            for client, workers in variants
         )
         print(f"run {run + 1}: ratio pipeline / best bare: {ratios}")
 
@@ -254,5 +299,11 @@ if __name__ == "__main__":
     parser.add_argument(
         "--per-transaction", type=int, default=500, help="records per transaction, pipeline and bare (default 500)"
     )
+    parser.add_argument(
+        "--map-workers", type=int, default=1, help="worker processes of the pipeline's second runs (0: none; default 1)"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.count, arguments.runs, arguments.per_transaction))
+    if __spec__ is None:
+        # Worker processes import the bench connector by its module name, which a script run does not have.
+        raise SystemExit("run it as a module, from the checkout's root: python -m bench.bench_publish")
+    asyncio.run(main(arguments.count, arguments.runs, arguments.per_transaction, arguments.map_workers))
