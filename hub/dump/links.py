@@ -72,7 +72,7 @@ async def read_table(kafka: KafkaClients, topic: str) -> dict[str, bytes]:
     await consumer.start()
     table: dict[str, bytes] = {}
     try:
-        partitions = await assign_all(consumer, [topic])
+        partitions = await assign_all(consumer, [topic], paused=True)
         async for message in read_to_end(consumer, partitions):
             if message.value is None:
                 table.pop(message.key_text, None)

@@ -51,7 +51,7 @@ async def iter_topics(
     consumer = kafka.committed_consumer()
     await consumer.start()
     try:
-        tps = await assign_all(consumer, topics)
+        tps = await assign_all(consumer, topics, paused=True)
         ends = await open_transaction_ends(kafka, tps) if settle else None
         async with asyncio.timeout(timeout_s):
             async for message in read_to_end(consumer, tps, written=written, settle=ends):

@@ -203,7 +203,7 @@ class StateTable(Generic[V]):
         consumer = self._kafka.committed_consumer()
         try:
             await consumer.start()
-            self._tps = await assign_all(consumer, [self.topic])
+            self._tps = await assign_all(consumer, [self.topic], paused=True)
         except BaseException:
             await consumer.stop()
             raise
