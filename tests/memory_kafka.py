@@ -372,6 +372,7 @@ class MemoryConsumer:
         self._subscribed: list[str] = list(topics)
         self._listener: Any = None
         self._positions: dict[TopicPartition, int] = {}
+        self._paused: set[TopicPartition] = set()
         self._assigned = False
 
     async def start(self) -> None:
@@ -397,7 +398,17 @@ class MemoryConsumer:
 
     def assign(self, tps: Iterable[TopicPartition]) -> None:
         self._positions = dict.fromkeys(tps, 0)
+        self._paused &= set(self._positions)
         self._assigned = True
+
+    def pause(self, *tps: TopicPartition) -> None:
+        self._paused.update(tps)
+
+    def resume(self, *tps: TopicPartition) -> None:
+        self._paused.difference_update(tps)
+
+    def paused(self) -> set[TopicPartition]:
+        return set(self._paused)
 
     def assignment(self) -> set[TopicPartition]:
         return set(self._positions)
@@ -446,7 +457,8 @@ class MemoryConsumer:
     ) -> dict[TopicPartition, list[StoredRecord]]:
         self._cluster.check_up()
         await self._join()
-        wanted = list(tps) or sorted(self._positions)
+        # As in aiokafka, a paused partition yields nothing, asked for by name or not.
+        wanted = [tp for tp in (list(tps) or sorted(self._positions)) if tp not in self._paused]
         deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
         while True:
             batch = self._take(wanted, max_records)
