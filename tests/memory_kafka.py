@@ -519,6 +519,14 @@ class MemoryKafkaClients(KafkaClients):
     def transactional_producer(self, transactional_id: str, **options: Any) -> Any:
         return MemoryProducer(self.cluster, transactional_id)
 
+    def confluent_transactional_producer(self, transactional_id: str, **options: Any) -> Any:
+        # The in-memory cluster speaks aiokafka's API only: a test on it runs the sync with producer="aiokafka"
+        # (librdkafka's producer is tested on the real broker). Fail at once rather than time out connecting.
+        raise AssertionError(
+            f"MemoryKafkaClients has no librdkafka producer ({transactional_id!r}): "
+            "use StreamSettings(producer='aiokafka')"
+        )
+
     def committed_consumer(self, *topics: str, group_id: str | None = None, **options: Any) -> Any:
         return MemoryConsumer(
             self.cluster, *topics, group_id=group_id, isolation_level=options.get("isolation_level", "read_committed")

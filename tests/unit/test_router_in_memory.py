@@ -24,7 +24,10 @@ from hub.stream.topics import entity_topic, internal_topic, partner_topic
 from tests.memory_kafka import MemoryCluster, MemoryKafkaClients
 from tests.stream.fakes import BASE, FakeConnector, http_client, row
 
-SETTINGS = HubSettings(stream=StreamSettings(topic_prefix="mem", partitions=3, publish_give_up_s=1.0))
+# The in-memory cluster models aiokafka's clients, so the sync publishes through aiokafka here.
+SETTINGS = HubSettings(
+    stream=StreamSettings(topic_prefix="mem", partitions=3, publish_give_up_s=1.0, producer="aiokafka")
+)
 PROJECTS = entity_topic(SETTINGS, "projects")
 BIRDS_TOPIC = partner_topic(SETTINGS, "birdwatch", "projects")
 BIRDS = PartnerSubscription(partner="birdwatch", name="birds", entity_types=["projects"], keywords=["Birds"])

@@ -24,7 +24,10 @@ from hub.stream.topics import dlq_topic, entity_topic, internal_topic
 from tests.memory_kafka import MemoryCluster, MemoryKafkaClients, StoredRecord
 from tests.stream.fakes import BASE, FakeConfig, FakeConnector, WorkerMappedConnector, http_client, row
 
-SETTINGS = HubSettings(stream=StreamSettings(topic_prefix="mem", partitions=3, publish_give_up_s=1.0))
+# The in-memory cluster models aiokafka's clients, so the sync publishes through aiokafka here.
+SETTINGS = HubSettings(
+    stream=StreamSettings(topic_prefix="mem", partitions=3, publish_give_up_s=1.0, producer="aiokafka")
+)
 PROJECTS = entity_topic(SETTINGS, "projects")
 CURSORS = internal_topic(SETTINGS, "cursors")
 
