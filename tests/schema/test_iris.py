@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from hypothesis import given
@@ -51,3 +51,17 @@ def test_native_id_round_trips(native_id):
     """Any non-empty native id is recoverable from its IRI, so two ids never share an IRI."""
     _, _, encoded = parse_iri(mint_iri("contribution", "zooniverse", native_id))
     assert unquote(encoded) == native_id.strip()
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1).filter(lambda s: s.strip()) | st.integers(0))
+def test_native_id_is_encoded_as_quote_encodes_it(native_id):
+    """The fast path for plain ids gives the segment `quote` gives, so no IRI already published changes."""
+    _, _, encoded = parse_iri(mint_iri("subject", "zooniverse", native_id))
+    assert encoded == quote(str(native_id).strip(), safe="-._~")
+
+
+def test_a_refused_platform_slug_stays_refused_after_good_ones():
+    """Remembering checked slugs never lets a malformed one through."""
+    mint_iri("project", "zooniverse", "1")
+    with pytest.raises(SchemaError, match="platform slug"):
+        mint_iri("project", "Zooniverse", "1")

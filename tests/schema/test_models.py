@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any, get_args
 
+import orjson
 import pytest
 from pydantic import BaseModel
 
@@ -13,6 +15,7 @@ from hub.schema import (
     Contribution,
     Dataset,
     HasTag,
+    HubModel,
     Link,
     MeansOfContact,
     Project,
@@ -23,6 +26,7 @@ from hub.schema import (
     ScientificProcessInvolved,
     UnRegion,
 )
+from hub.schema.base import CONTEXT_URL
 from hub.schema.examples import examples
 from hub.schema.iris import mint_iri
 
@@ -114,12 +118,40 @@ def test_content_hash_ignores_harvest_time_only():
     assert moved.content_hash() != record.content_hash()
 
 
-def test_jsonld_and_hash_match_the_separate_methods():
-    """The one-dump fast path gives exactly `to_jsonld_bytes` and `content_hash`, harvest-time fields excluded."""
-    items = examples()
+def _defined_jsonld_and_hash(model: HubModel) -> tuple[bytes, str]:
+    """What the value and the hash are by definition: orjson over pydantic's Python dump (the hashes on the topics)."""
+    dump = model.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    content = model.model_dump(
+        mode="json", exclude_none=True, exclude_defaults=True, exclude=set(type(model).HASH_EXCLUDE) or None
+    )
+    value = orjson.dumps({"@context": CONTEXT_URL, **dump})
+    return value, hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _awkward_contribution() -> Contribution:
+    """Floats, non-ASCII, control characters, offsets and nesting: what pydantic's JSON and orjson could disagree on."""
+    return Contribution(
+        iri=mint_iri("contribution", "zooniverse", "9"),
+        contribution_type="hub:Classification",
+        project=mint_iri("project", "zooniverse", "1"),
+        created="2025-01-02T03:04:05.001+05:30",
+        was_generated_by={"started_at_time": "2025-01-02T03:04:05Z", "ended_at_time": "2025-01-02T03:05:05.5-03:00"},
+        target=[mint_iri("subject", "zooniverse", "ü")],
+        body=[{"value": "Réponse \u2028 «oui»\x1f </script>"}],
+        raw_annotation=[{"value": [1e-7, 1e16, 1e22, 0.1, -0.0, 123456789.123456789, 5e-324, 2**63 - 1, None, True]}],
+        data_quality_flag=["gold_standard='TRÜE': not a boolean"],
+    )
+
+
+def test_jsonld_and_hash_are_orjson_over_the_python_dump():
+    """The fast path (pydantic's JSON, read back for the hash) gives byte for byte the defined value and hash."""
+    items = {**examples(), "awkward": _awkward_contribution()}
     assert any(type(model).HASH_EXCLUDE for model in items.values())
     for name, model in items.items():
-        assert model.jsonld_and_hash() == (model.to_jsonld_bytes(), model.content_hash()), name
+        expected = _defined_jsonld_and_hash(model)
+        assert model.jsonld_and_hash() == expected, name
+        assert (model.to_jsonld_bytes(), model.content_hash()) == expected, name
+        assert orjson.loads(model.to_jsonld_bytes()) == model.to_jsonld(), name
 
 
 def test_partition_keys():
