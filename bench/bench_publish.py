@@ -16,7 +16,8 @@ loop and once with ``--map-workers`` worker processes mapping and serialising (`
 bare producers send every message the pipeline writes: raw, entity, the connector's state records and the cursor.
 The figure to watch is
 ``pipeline / best bare``: the share of the client's limit the hub reaches. The machine's
-load average is printed beside each figure, since other work on the machine moves all of them.
+load average is printed beside each figure, since other work on the machine moves all of them. The garbage
+collector runs at the hub's pace (`hub.collector`; ``HUB_GC_YOUNG_THRESHOLD=0`` for Python's own).
 
     .venv/bin/python -m bench.bench_publish --count 20000   # starts a local broker (HUB_KAFKA_BOOTSTRAP unset)
     HUB_KAFKA_BOOTSTRAP=host:port .venv/bin/python -m bench.bench_publish   # on an existing cluster
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import os
 import time
 import uuid
@@ -36,6 +38,7 @@ from typing import Any, ClassVar
 import aiohttp
 from confluent_kafka import Producer
 
+from hub.collector import pace_collector
 from hub.config import HubSettings, StreamSettings, load_settings
 from hub.connectors import Batch, Connector, ConnectorConfig, HttpClient, RawRecord, decode_cursor, encode_cursor
 from hub.runtime import kafka_cluster
@@ -227,6 +230,7 @@ def _variants(map_workers: int) -> list[tuple[str, int]]:
 
 async def main(count: int, runs: int, per_transaction: int, map_workers: int) -> None:
     settings = load_settings()
+    pace_collector(settings.gc_young_threshold)
     stream = settings.stream.model_copy(update={"records_per_transaction": per_transaction})
     records, models = prepare(count)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
@@ -272,7 +276,8 @@ async def main(count: int, runs: int, per_transaction: int, map_workers: int) ->
     print(
         f"{count} records ({messages} messages: raw, entity, state and cursor), {value_bytes / count:.0f} bytes of "
         f"JSON-LD each; transactions of {size} records; linger_ms={stream.linger_ms}, "
-        f"max_batch_size={stream.max_batch_size}; {os.cpu_count()} CPUs"
+        f"max_batch_size={stream.max_batch_size}; {os.cpu_count()} CPUs; a young garbage collection every "
+        f"{gc.get_threshold()[0]} allocations (HUB_GC_YOUNG_THRESHOLD)"
     )
     labels = {"aiokafka": "bare aiokafka, transactional, tuned", "confluent": "bare confluent-kafka, transactional"}
     for client, workers in variants:

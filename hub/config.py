@@ -11,6 +11,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.collector import DEFAULT_YOUNG_THRESHOLD
 from hub.errors import ConfigError
 
 __all__ = [
@@ -201,6 +202,13 @@ class HubSettings(BaseSettings):
         min_length=1,
         description="Fernet keys that encrypt connector secrets, comma-separated, the first encrypting; unset in "
         "development: a key is generated into <state_dir>/secrets.keys.",
+    )
+    gc_young_threshold: int = Field(
+        DEFAULT_YOUNG_THRESHOLD,
+        ge=0,
+        le=10_000_000,
+        description="Allocations between young garbage collections in the hub's processes (hub.collector); "
+        "0 keeps Python's own pace (700).",
     )
     kafka: KafkaSettings = KafkaSettings()
     local_kafka: LocalKafkaSettings = LocalKafkaSettings()

@@ -1,9 +1,10 @@
-"""The root ``hub`` group: reads the settings once and configures logging for every command."""
+"""The root ``hub`` group: reads the settings once, configures logging and paces the collector for every command."""
 
 from __future__ import annotations
 
 import click
 
+from hub.collector import pace_collector
 from hub.config import HubSettings, load_settings
 from hub.errors import ConfigError
 from hub.logs import configure_logging
@@ -24,6 +25,7 @@ def main(ctx: click.Context) -> None:
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
     configure_logging(settings.log_format, settings.log_level)
+    pace_collector(settings.gc_young_threshold)
     ctx.obj = settings
 
 

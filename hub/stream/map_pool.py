@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import gc
 import multiprocessing
 import uuid
 from collections import OrderedDict
@@ -131,7 +132,10 @@ class MapPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=_context())
+            # The workers allocate as the sync does: they collect garbage at the pace this process was given.
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=_context(), initializer=gc.set_threshold, initargs=gc.get_threshold()
+            )
         return self._executor
 
     async def start(self) -> None:
