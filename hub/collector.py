@@ -8,7 +8,7 @@ of a 1,000,000-row classification export ran 152 full collections over a heap th
 pace a young collection comes every ``young_threshold`` allocations, a middle-aged one every 20 young ones and a
 full one every 100 of those; the same sync ran one full collection and normalised 1.5x as fast, at the same peak
 memory, its young and middle-aged collections freeing the same cyclic objects (2,626 and 590) as before (``python -m
-bench.bench_classifications_export``; the figures are in docs/stream.md). Reference counting frees everything else
+bench.bench_classifications_export``; the figures are in docs/connectors.md). Reference counting frees everything else
 as before: only cycles wait for the collector, and they are few and young (exceptions with their tracebacks,
 finished tasks).
 """
