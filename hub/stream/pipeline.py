@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -386,15 +387,15 @@ async def _start_state(
     settings: HubSettings,
     publisher: TransactionalPublisher,
     cursor: CursorRecord | None,
+    state: SyncState,
     name: str,
     connector: Connector,
-    topic: str,
 ) -> tuple[SyncState, bool]:
-    """The connector's state, read from its own topic; rebuilt once from the entity topics after an upgrade.
+    """The connector's state as read from its own topic, or rebuilt once from the entity topics after an upgrade.
 
     Returns the state and whether it was rebuilt.
     """
-    state = await load_sync_state(kafka, topic, connector_source(name))
+    topic = state.topic
     synced_before = cursor is not None and cursor.batches > 0
     if state.complete or (state.empty and not synced_before):
         log.info("sync.state_loaded", connector=name, topic=topic, read=state.read, live=len(state.index.entries))
@@ -421,6 +422,31 @@ async def _start_state(
         dead_letters=len(rebuilt.dead_letters),
     )
     return rebuilt, True
+
+
+@asynccontextmanager
+async def _cursors_and_state(
+    kafka: KafkaClients, settings: HubSettings, name: str, state_topic: str
+) -> AsyncIterator[tuple[StateTable[CursorRecord], SyncState]]:
+    """The cursors table, started, and the connector's state topic, read: side by side, after the producer's start.
+
+    The two reads are independent, so a sync start waits for the slower of them rather than for both in turn
+    (each starts a consumer and settles open transactions, about 0.15-0.2 s on a quiet cluster). Both come after
+    the transactional producer started, which fences a crashed predecessor and settles its transaction first.
+    """
+    cursors = StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord)
+    try:
+        # return_exceptions: neither read is left running if the other fails; the first failure is raised.
+        started, loaded = await asyncio.gather(
+            cursors.start(), load_sync_state(kafka, state_topic, connector_source(name)), return_exceptions=True
+        )
+        if isinstance(started, BaseException):
+            raise started
+        if isinstance(loaded, BaseException):
+            raise loaded
+        yield cursors, loaded
+    finally:
+        await cursors.stop()
 
 
 async def run_sync(
@@ -473,9 +499,9 @@ async def run_sync(
     )
     async with publisher:
         try:
-            async with StateTable(kafka, internal_topic(settings, "cursors"), CursorRecord) as cursors:
+            async with _cursors_and_state(kafka, settings, connector_name, state_topic) as (cursors, loaded):
                 state, summary.state_rebuilt = await _start_state(
-                    kafka, settings, publisher, cursors.get(connector_name), connector_name, connector, state_topic
+                    kafka, settings, publisher, cursors.get(connector_name), loaded, connector_name, connector
                 )
                 summary.state_read = state.read
                 sync = _Sync(

@@ -18,8 +18,10 @@ from hub.config import HubSettings, StreamSettings
 from hub.connectors import RawRecord
 from hub.errors import StreamError
 from hub.schema import HubModel
+from hub.stream import pipeline
 from hub.stream.envelope import entity_of_event_type
 from hub.stream.pipeline import SyncSummary, run_sync, transactional_id
+from hub.stream.state import StateTable
 from hub.stream.topics import dlq_topic, entity_topic, internal_topic
 from tests.memory_kafka import MemoryCluster, MemoryKafkaClients, StoredRecord
 from tests.stream.fakes import BASE, FakeConfig, FakeConnector, WorkerMappedConnector, http_client, row
@@ -298,3 +300,27 @@ async def test_with_map_workers_a_sync_writes_what_it_writes_mapping_on_its_loop
         outcomes.append(_entity_and_dead_letters(kafka.cluster))
     in_loop, in_workers = outcomes
     assert in_workers == in_loop
+
+
+async def test_a_state_topic_that_cannot_be_read_fails_the_sync_with_its_own_error_and_closes_the_cursors(
+    kafka: MemoryKafkaClients, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cursors and the state are read side by side; one failing raises its own error, not a group of them."""
+    stopped: list[str] = []
+    original_stop = StateTable.stop
+
+    async def recording_stop(table: StateTable[Any]) -> None:
+        stopped.append(table.topic)
+        await original_stop(table)
+
+    async def unreadable(*args: object) -> None:
+        raise StreamError("the state topic is unreadable")
+
+    monkeypatch.setattr(StateTable, "stop", recording_stop)
+    monkeypatch.setattr(pipeline, "load_sync_state", unreadable)
+
+    with pytest.raises(StreamError, match="the state topic is unreadable"):
+        await run_sync("fake-main", _connector(session, [row(1)]), kafka=kafka, settings=SETTINGS)
+
+    assert CURSORS in stopped
+    assert kafka.cluster.committed(PROJECTS) == []
