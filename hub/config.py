@@ -105,7 +105,7 @@ class StreamSettings(_Section):
     )
     producer: Literal["aiokafka", "confluent"] = Field(
         "confluent",
-        description="The sync's transactional producer library: confluent (librdkafka, 1.4-1.5x aiokafka's rate in "
+        description="The sync's transactional producer library: confluent (librdkafka, 1.3-2.0x aiokafka's rate in "
         "bench_publish) or aiokafka.",
     )
     records_per_transaction: int = Field(
