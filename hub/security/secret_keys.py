@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,13 +173,19 @@ def _development_keys(path: Path) -> list[str]:
     if path.exists():
         return _read_key_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Two roles starting at once (hub up's, or two workers on one state dir) must agree on one key, and neither may
+    # read the file before its key is in it: the key is written to a private file first, then linked into place.
+    # A link, unlike a rename, never replaces a key file another role made meanwhile; the one that loses reads it.
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)  # mode 0600, unique
+    partial = Path(name)
     try:
-        # O_EXCL: two roles starting at once must not each make a key; the second reads the first one's.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read_key_file(path)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(generate_key() + "\n")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(generate_key() + "\n")
+        with contextlib.suppress(FileExistsError):
+            os.link(partial, path)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
     return _read_key_file(path)
 
 

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from hub.config import HubSettings
 from hub.errors import SecretsKeyError
 from hub.runtime import check_secrets_keys
+from hub.security import secret_keys
 from hub.security.secret_keys import (
     ENCRYPTED_PREFIX,
     Keyring,
@@ -92,6 +93,33 @@ def test_development_generates_a_private_key_file_once(tmp_path: Path, monkeypat
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_keyring(settings).current_id == first.current_id
     assert first.decrypt(load_keyring(settings).encrypt("s")) == "s"
+
+
+def test_a_role_starting_while_another_makes_the_key_file_never_finds_it_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers on one state dir: the key file appears with its key in it, and the second role keeps the first's.
+
+    The second role is played from inside the first one's key generation, the moment a half-made file would show.
+    """
+    monkeypatch.delenv("HUB_SECRETS_KEY")
+    settings = HubSettings(state_dir=tmp_path / "state")
+    path = key_file(settings)
+    other: list[Keyring] = []
+    calls: list[str] = []
+
+    def generate_while_another_role_starts() -> str:
+        calls.append("generate")
+        if len(calls) == 1:
+            other.append(load_keyring(settings))  # the other role, meanwhile: it makes the file itself
+        return generate_key()
+
+    monkeypatch.setattr(secret_keys, "generate_key", generate_while_another_role_starts)
+    first = load_keyring(settings)
+
+    assert first.current_id == other[0].current_id
+    assert len(path.read_text().split()) == 1
+    assert [p.name for p in path.parent.iterdir()] == ["secrets.keys"]
 
 
 def test_production_without_a_key_is_refused_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
